@@ -1,0 +1,1 @@
+"""gluon-grader: checks, runner and reporters for the MXNet Gluon "plumbing" unit."""

@@ -1,0 +1,28 @@
+"""The judge's side of every check of the plumbing unit: probes to ask, judgements, points, hints.
+
+One module per exercise; importing this package registers all of them in :data:`REGISTRY`, in course order.
+"""
+from . import (  # noqa: F401  (each import registers that exercise's checks)
+    build_mlp,
+    build_mlp_explicit,
+    build_named_mlp,
+    mlp_block,
+    my_sequential,
+    count_parameters,
+    my_init,
+    save_and_load,
+)
+from .base import REGISTRY, Check, CheckFailed, Unanswered
+
+EXERCISES = list(dict.fromkeys(check.exercise for check in REGISTRY))
+
+
+def find(check_id: str) -> Check:
+    """The check with id ``exercise.name``."""
+    for check in REGISTRY:
+        if check.id == check_id:
+            return check
+    raise KeyError(f"no check {check_id!r}; known: {', '.join(c.id for c in REGISTRY)}")
+
+
+__all__ = ["REGISTRY", "EXERCISES", "Check", "CheckFailed", "Unanswered", "find"]

@@ -1,0 +1,113 @@
+"""What a check is, how it fails, and how a probe's non-answers become feedback a student can act on."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+
+class CheckFailed(Exception):
+    """The student's answer is wrong in a way the feedback explains: expected, found, hint."""
+
+    def __init__(self, expected: str, found: str, hint: str = "", *, where: str = ""):
+        self.feedback = feedback_text(expected, found, hint, where)
+        super().__init__(self.feedback)
+
+
+class Unanswered(BaseException):
+    """The subject could not answer at all (name missing, not implemented, time out, unreadable notebook).
+
+    A BaseException on purpose: Hypothesis lets it through at once instead of shrinking a failure that no
+    example could change.
+    """
+
+    def __init__(self, feedback: str):
+        super().__init__(feedback)
+        self.feedback = feedback
+
+
+def feedback_text(expected: str, found: str, hint: str = "", where: str = "") -> str:
+    """The standard shape of feedback: where, then expected, found, hint."""
+    lines = [where] if where else []
+    lines += [f"Expected: {expected}", f"Found: {found}"]
+    if hint:
+        lines.append(f"Hint: {hint}")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One independently graded check of an exercise."""
+
+    exercise: str
+    name: str
+    points: float
+    title: str
+    run: Callable
+    hidden: bool = False
+
+    @property
+    def id(self) -> str:
+        """``exercise.name``, e.g. ``build_mlp.deferred_shapes``."""
+        return f"{self.exercise}.{self.name}"
+
+
+REGISTRY: list[Check] = []
+
+
+def check(exercise: str, points: float, title: str, *, hidden: bool = False):
+    """Register the decorated ``function(subject)`` as a check of ``exercise`` worth ``points``."""
+
+    def register(function):
+        REGISTRY.append(Check(exercise, function.__name__, points, title, function, hidden))
+        return function
+
+    return register
+
+
+def expect_ok(reply: dict, name: str) -> dict:
+    """Return the reply's data, or raise :class:`CheckFailed`/:class:`Unanswered` saying why there is none."""
+    status = reply.get("status")
+    if status == "ok":
+        return reply
+    if status == "missing":
+        raise Unanswered(
+            f"`{reply['name']}` is not defined in your notebook.\n"
+            f"Hint: define it in its exercise cell, spelled exactly `{reply['name']}`, and check that the cell "
+            f"runs without an error."
+        )
+    if status == "unreadable":
+        raise Unanswered(f"Your notebook could not be graded: {reply['reason']}")
+    if status == "timeout":
+        raise Unanswered(
+            f"While {reply['stage']}, your code was {reply['message']} (the time limit).\n"
+            f"Hint: look for a loop that never ends or work that does not belong in `{name}`."
+        )
+    if status == "raised" and reply["error_type"] == "NotImplementedError":
+        raise Unanswered(
+            f"`{name}` is not implemented yet: replace `raise NotImplementedError()` in its cell with your code."
+        )
+    if status == "raised":
+        raise CheckFailed(
+            f"{reply['stage']} to run without an error",
+            f"it raised {reply['error_type']}: {reply['message']}",
+            raised_hint(reply),
+        )
+    raise CheckFailed("an answer the grader can read", f"a malformed reply ({reply.get('message', status)})")
+
+
+def expect_implemented(reply: dict, name: str) -> None:
+    """Fail only when the reply shows the stub is still there (NotImplementedError), whatever else it shows."""
+    if reply.get("status") == "raised" and reply.get("error_type") == "NotImplementedError":
+        expect_ok(reply, name)
+
+
+def raised_hint(reply: dict) -> str:
+    """A hint for the common errors MXNet gives in this unit."""
+    message = reply.get("message", "")
+    if "Shape inconsistent" in message or "shape" in message.lower() and "dense" in message.lower():
+        return ("a layer's in_units does not match the number of units of the layer before it: "
+                "each in_units must be the previous layer's units (784 for the first).")
+    if "not been initialized" in message or "has not been initialized" in message:
+        return ("a parameter was never initialized: are all layers registered as children "
+                "(created in name_scope() and assigned to attributes, or added with add/register_child)?")
+    return "read the error above; run the cell that defines this exercise and try the same call yourself."

@@ -1,0 +1,74 @@
+"""``MySequential``: what nn.Sequential does, written by hand: register children in order, run them in order."""
+from __future__ import annotations
+
+from .. import strategies
+from .base import CheckFailed, check, expect_implemented, expect_ok
+from .examples import for_all
+from .mlp_block import judge_own_block
+from .nets import close, mlp_forward, output_array
+
+EXERCISE = "MySequential"
+THREE_LAYERS = [[{"units": 16, "activation": "relu"}, {"units": 12, "activation": "tanh"}],
+                [{"units": 5, "activation": None}]]
+
+
+def probe_my_sequential(subject, groups, in_units: int = 20) -> dict:
+    """Add kit-made layers to the student's MySequential in ``groups`` and run a batch."""
+    return subject.probe("my_sequential", groups=groups, in_units=in_units, rows=6, seed=3)
+
+
+def added_text(groups) -> str:
+    """The add() calls the probe made, as a student would write them."""
+    calls = (", ".join(f"Dense({spec['units']})" for spec in group) for group in groups)
+    return "; ".join(f"net.add({call})" for call in calls)
+
+
+def judge_registered(reply: dict, groups) -> None:
+    """Every parameter of every added layer appears in collect_params(), in the order added."""
+    data = reply if reply["status"] == "ok" else reply.get("partial", {})
+    if "collected" not in data:  # it failed before add() had run
+        expect_ok(reply, EXERCISE)
+    expected = [layer[kind]["name"] for layer in data["layers"] for kind in ("weight", "bias")]
+    collected = data["collected"]
+    if collected != expected:
+        missing = [name for name in expected if name not in collected]
+        raise CheckFailed(f"collect_params() to list {expected} after {added_text(groups)}",
+                          f"{collected}" + (f" ({missing[0]} is missing)" if missing else " (in another order)"),
+                          "add() must register each block as a child, in order: self.register_child(block)")
+
+
+def judge_in_order(reply: dict, groups) -> None:
+    """The output equals the added layers applied one after the other."""
+    reply = expect_ok(reply, EXERCISE)
+    found = output_array(reply, "forward")
+    layers = [(layer["weight"]["value"], layer["bias"]["value"]) for layer in reply["layers"]]
+    expected = mlp_forward(reply["input"], layers, [layer["activation"] for layer in reply["layers"]])
+    if not close(found, expected):
+        raise CheckFailed(f"forward to run the layers in the order they were added ({added_text(groups)})",
+                          f"an output of shape {found.shape} that differs from that",
+                          "forward must pass x through every child in the order add() received them, "
+                          "and return the last result")
+
+
+@check(EXERCISE, 1, "MySequential is a gluon.Block with its own add and forward")
+def is_block(subject):
+    judge_own_block(subject, EXERCISE, ("add", "forward"))
+    expect_implemented(probe_my_sequential(subject, THREE_LAYERS), EXERCISE)
+
+
+@check(EXERCISE, 1, "add() registers every block as a child, in order")
+def registers_children(subject):
+    judge_registered(probe_my_sequential(subject, THREE_LAYERS), THREE_LAYERS)
+
+
+@check(EXERCISE, 2, "forward runs the children in the order they were added")
+def runs_in_order(subject):
+    judge_in_order(probe_my_sequential(subject, THREE_LAYERS), THREE_LAYERS)
+
+
+@check(EXERCISE, 1, "Any number of layers, added one or several at a time")
+@for_all(groups=strategies.layer_groups(), in_units=strategies.widths(16))
+def any_layers(subject, groups, in_units):
+    reply = probe_my_sequential(subject, groups, in_units)
+    judge_registered(reply, groups)
+    judge_in_order(reply, groups)

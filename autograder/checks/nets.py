@@ -1,0 +1,121 @@
+"""The judge's own model of an MLP: expected shapes and names, and a NumPy forward pass to compare against."""
+from __future__ import annotations
+
+import numpy as np
+
+from .base import CheckFailed
+
+ACTIVATIONS = {None: lambda z: z, "relu": lambda z: np.maximum(z, 0), "tanh": np.tanh}
+
+
+def weight_shapes(in_units: int, hidden, num_outputs: int) -> list[tuple[int, int]]:
+    """The weight shapes of an MLP with ``in_units`` inputs (0 while deferred)."""
+    sizes = [*hidden, num_outputs]
+    inputs = [in_units, *hidden]
+    if in_units == 0:
+        inputs = [0] * len(sizes)
+    return list(zip(sizes, inputs))
+
+
+def layer_names(hidden, suffixes=("weight", "bias")) -> list[str]:
+    """``dense0_weight, dense0_bias, dense1_weight, ...`` for an MLP with these hidden layers."""
+    return [f"dense{i}_{suffix}" for i in range(len(hidden) + 1) for suffix in suffixes]
+
+
+def weights_of(params: list[dict]) -> list[dict]:
+    """The weight parameters, in order."""
+    return [param for param in params if param["name"].endswith("weight")]
+
+
+def shape_text(shape) -> str:
+    """A shape as Python prints it."""
+    return str(tuple(shape))
+
+
+def relative_name(name: str, prefix: str) -> str | None:
+    """``name`` without the net's prefix, or None when it is not under the prefix."""
+    return name[len(prefix):] if name.startswith(prefix) else None
+
+
+def mlp_forward(x: np.ndarray, layers: list[tuple[np.ndarray, np.ndarray]], activations) -> np.ndarray:
+    """What Dense layers compute: flatten, then ``act(x @ W.T + b)`` layer by layer."""
+    out = x.reshape(len(x), -1).astype(np.float64)
+    for (weight, bias), activation in zip(layers, activations):
+        out = ACTIVATIONS[activation](out @ weight.T.astype(np.float64) + bias)
+    return out
+
+
+def mlp_activations(depth: int) -> list:
+    """ReLU on every hidden layer, none on the output layer."""
+    return ["relu"] * depth + [None]
+
+
+def weight_bias_pairs(params: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(W, b) per layer from parameter states in collect_params() order."""
+    weights = [p["value"] for p in params if p["name"].endswith("weight")]
+    biases = [p["value"] for p in params if p["name"].endswith("bias")]
+    if len(weights) != len(biases) or any(v is None for v in weights + biases):
+        raise CheckFailed("one weight and one initialized bias per Dense layer",
+                          f"{len(weights)} weights and {len(biases)} biases",
+                          "keep use_bias=True and register every layer")
+    return list(zip(weights, biases))
+
+
+def close(found: np.ndarray, expected: np.ndarray) -> bool:
+    """Whether two outputs agree to float32 precision."""
+    return found.shape == expected.shape and bool(np.allclose(found, expected, rtol=1e-4, atol=1e-4))
+
+
+def output_array(reply: dict, what: str) -> np.ndarray:
+    """The forward pass output, or CheckFailed when it is not an NDArray."""
+    output = reply["output"]
+    if output["kind"] != "NDArray":
+        raise CheckFailed(f"{what} to return an NDArray", f"it returned a {output['kind']}",
+                          "forward must return the output of the last layer")
+    return output["value"]
+
+
+def diagnose_output(found: np.ndarray, x: np.ndarray, layers, depth: int) -> str:
+    """Name the classic mistake behind a wrong output, by recomputing it with that mistake."""
+    mistakes = {
+        "the output layer applies ReLU: the output layer must have no activation (it gives raw scores)":
+            ["relu"] * (depth + 1),
+        "the hidden layers have no ReLU: use activation='relu' on each hidden Dense layer":
+            [None] * (depth + 1),
+    }
+    for hint, activations in mistakes.items():
+        if close(found, mlp_forward(x, layers, activations)):
+            return hint
+    return "recompute one layer by hand: relu(x @ W.T + b) for hidden layers, x @ W.T + b for the output layer."
+
+
+def judge_forward(reply: dict, depth: int, what: str) -> None:
+    """The net's output on the probe's batch must equal the NumPy MLP over its own parameters."""
+    found = output_array(reply, what)
+    layers = weight_bias_pairs(reply["after_forward"])
+    expected = mlp_forward(reply["input"], layers, mlp_activations(depth))
+    if found.shape != expected.shape:
+        raise CheckFailed(f"an output of shape {expected.shape}", f"shape {found.shape}",
+                          "the output layer has num_outputs units, one row per example")
+    if not close(found, expected):
+        raise CheckFailed(
+            "the output to equal relu(x W^T + b) through the hidden layers and x W^T + b at the output, "
+            "computed from your net's own parameters",
+            f"outputs that differ by up to {np.abs(found - expected).max():.3g}",
+            diagnose_output(found, reply["input"], layers, depth),
+            where=what,
+        )
+
+
+def judge_shapes(params: list[dict], expected: list[tuple[int, int]], when: str, hint: str) -> None:
+    """Weights must have the expected shapes; feedback names the first that does not."""
+    weights = weights_of(params)
+    if len(weights) != len(expected):
+        raise CheckFailed(f"{len(expected)} Dense layers {when}", f"{len(weights)} weight parameters",
+                          "one Dense layer per entry of hidden, then the output layer; all registered")
+    for index, (param, shape) in enumerate(zip(weights, expected)):
+        if tuple(param["shape"]) != tuple(shape):
+            detail = f"{param['name']} has shape {shape_text(param['shape'])}"
+            if index and shape[1] and param["shape"][1] != shape[1]:
+                detail += f" but the layer before it outputs {shape[1]} units"
+            raise CheckFailed(f"shape {shape_text(shape)} for {param['name']} {when}", detail, hint)

@@ -1,0 +1,40 @@
+"""Run checks against a subject and turn every outcome, including grader trouble, into a CheckResult."""
+from __future__ import annotations
+
+from .checks import REGISTRY, Check, CheckFailed, Unanswered
+from .results import CheckResult
+
+
+def run_check(check: Check, subject) -> CheckResult:
+    """Run one check; it passes with full points or fails with 0 and feedback. Never raises for a submission."""
+    try:
+        check.run(subject)
+    except (CheckFailed, Unanswered) as failure:
+        return _result(check, 0.0, "failed", failure.feedback)
+    except KeyboardInterrupt:
+        raise
+    except Exception as error:  # a reply the judgement did not foresee: the student gets 0 and a clear reason
+        return _result(check, 0.0, "failed",
+                       f"The grader could not check this ({type(error).__name__}: {error}). "
+                       "Ask your teaching assistant to look at it.")
+    return _result(check, check.points, "passed", "")
+
+
+def _result(check: Check, score: float, status: str, feedback: str) -> CheckResult:
+    return CheckResult(check.id, check.exercise, check.title, score, check.points, status, feedback)
+
+
+def load_notes(subject) -> list[str]:
+    """What went wrong while the notebook loaded, one line per cell, for the top of the feedback."""
+    from .subject.notebook import LoadReport
+
+    reply = subject.probe("load_report")
+    if reply.get("status") != "ok":
+        return [reply.get("reason", "the notebook could not be read")]
+    return [problem.describe() for problem in LoadReport.from_plain(reply["report"]).problems]
+
+
+def grade(subject, checks=None, *, include_hidden: bool = True) -> list[CheckResult]:
+    """Run ``checks`` (all registered ones by default) and return their results in order."""
+    chosen = REGISTRY if checks is None else checks
+    return [run_check(check, subject) for check in chosen if include_hidden or not check.hidden]

@@ -1,0 +1,51 @@
+"""The subject in the grader's own process: today's front ends (self-check, nbgrader test cells) use it.
+
+Replies still go through :mod:`autograder.protocol`, so a probe that returns anything but plain data fails here
+exactly as it would across a process boundary.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+
+from .. import protocol
+from . import probes  # noqa: F401  (registers the probes)
+from .notebook import LoadReport, load_notebook
+from .probing import ProbeContext, answer
+
+
+class LocalSubject:
+    """Student code and probes in this process; :meth:`probe` answers with decoded plain data."""
+
+    def __init__(self, namespace: dict, report: LoadReport, *, scratch: str, mnist_dir=None,
+                 probe_timeout: float | None = 30, owns_scratch: bool = False):
+        self.context = ProbeContext(namespace, report, scratch=scratch, mnist_dir=mnist_dir)
+        self.probe_timeout = probe_timeout
+        self._owns_scratch = owns_scratch
+
+    @classmethod
+    def from_notebook(cls, path, *, cell_timeout: float | None = 60, probe_timeout: float | None = 30,
+                      mnist_dir=None) -> "LocalSubject":
+        """Run the notebook at ``path`` in a scratch folder and wrap its namespace."""
+        scratch = tempfile.mkdtemp(prefix="gluon-grader-")
+        namespace, report = load_notebook(path, cell_timeout=cell_timeout, workdir=scratch)
+        return cls(namespace, report, scratch=scratch, mnist_dir=mnist_dir, probe_timeout=probe_timeout,
+                   owns_scratch=True)
+
+    @property
+    def report(self) -> LoadReport:
+        """What happened while the notebook was loaded."""
+        return self.context.report
+
+    def probe(self, name: str, /, **args) -> dict:
+        """Answer one probe request with plain data."""
+        reply = answer(self.context, name, protocol.loads(protocol.dumps(args)), timeout=self.probe_timeout)
+        try:
+            return protocol.loads(protocol.dumps(reply))
+        except protocol.ProtocolError as error:
+            return {"status": "malformed", "message": str(error)}
+
+    def close(self) -> None:
+        """Remove the scratch folder this subject made."""
+        if self._owns_scratch:
+            shutil.rmtree(self.context.scratch, ignore_errors=True)

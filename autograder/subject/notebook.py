@@ -1,0 +1,214 @@
+"""Read a notebook and run its code cells in order, each with a time limit, recording what went wrong where.
+
+Notebooks are parsed as the JSON they are (nbformat 4); older formats go through ``nbformat``'s converter.
+(``import nbformat`` costs about a second here, through jsonschema's format checkers, so the common path
+avoids it.) Cells run in one namespace, like a kernel would run them; a cell that fails is recorded by its
+number and first line, and the cells after it still run.
+"""
+from __future__ import annotations
+
+import json
+import linecache
+import os
+import sys
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .limits import BoundedText, TimeLimitExceeded, time_limit
+
+
+class NotebookError(ValueError):
+    """The file cannot be read as a notebook at all; the message says why, in a student's words."""
+
+
+@dataclass
+class CodeCell:
+    """One code cell: its number among the code cells (from 1) and its source."""
+
+    number: int
+    source: str
+
+    @property
+    def first_line(self) -> str:
+        """The first non-blank line of the cell, as a student would recognise it."""
+        for line in self.source.splitlines():
+            if line.strip():
+                return line.strip()[:80]
+        return ""
+
+
+@dataclass
+class CellProblem:
+    """A code cell that did not run to its end."""
+
+    cell: int
+    first_line: str
+    kind: str  # "error", "syntax", "timeout", "exit"
+    error_type: str
+    message: str
+
+    def describe(self) -> str:
+        """One line a student can act on, e.g. ``cell 7 (`net = build_mlp()`) raised NameError: ...``."""
+        where = f"cell {self.cell} (`{self.first_line}`)"
+        if self.kind == "timeout":
+            return f"{where} was {self.message} and stopped; the cells after it still ran"
+        if self.kind == "exit":
+            return f"{where} tried to exit the notebook ({self.message}); the cells after it still ran"
+        if self.kind == "syntax":
+            return f"{where} has a syntax error: {self.message}"
+        return f"{where} raised {self.error_type}: {self.message}"
+
+
+@dataclass
+class LoadReport:
+    """What happened while a notebook was loaded: problems per cell, or why it could not be read at all."""
+
+    notebook: str
+    cells_run: int = 0
+    problems: list[CellProblem] = field(default_factory=list)
+    unreadable: str | None = None
+
+    def to_plain(self) -> dict:
+        """The report as plain data, for the judge."""
+        return asdict(self)
+
+    @classmethod
+    def from_plain(cls, data: dict) -> "LoadReport":
+        """Rebuild a report sent by the subject."""
+        problems = [CellProblem(**problem) for problem in data.get("problems", [])]
+        return cls(data["notebook"], data.get("cells_run", 0), problems, data.get("unreadable"))
+
+
+def read_code_cells(path: str | os.PathLike) -> list[CodeCell]:
+    """The code cells of the notebook at ``path``, or :class:`NotebookError` naming what is wrong."""
+    path = Path(path)
+    name = path.name
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise NotebookError(f"{name} does not exist") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise NotebookError(f"{name} cannot be read: {error}") from None
+    if not text.strip():
+        raise NotebookError(f"{name} is empty: it has no cells at all")
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise NotebookError(f"{name} is not a notebook: it is not valid JSON ({error.msg} at line {error.lineno})") from None
+    if not isinstance(document, dict):
+        raise NotebookError(f"{name} is not a notebook: it holds JSON but not a notebook's")
+    if document.get("nbformat", 4) < 4:
+        document = _upgrade(text, name)
+    cells = document.get("cells")
+    if not isinstance(cells, list):
+        raise NotebookError(f"{name} is not a notebook: it has no list of cells")
+    sources = [cell.get("source", "") for cell in cells if isinstance(cell, dict) and cell.get("cell_type") == "code"]
+    return [CodeCell(number, _joined(source)) for number, source in enumerate(sources, start=1)]
+
+
+def _upgrade(text: str, name: str) -> dict:
+    import nbformat
+
+    try:
+        return nbformat.reads(text, as_version=4)
+    except Exception as error:  # nbformat raises many kinds for old, broken files
+        raise NotebookError(f"{name} is an old notebook format that cannot be converted: {error}") from None
+
+
+def _joined(source) -> str:
+    if isinstance(source, list):
+        return "".join(str(part) for part in source)
+    return str(source)
+
+
+class _QuietShell:
+    """Stands in for ``get_ipython()``: magics and shell commands do nothing when a notebook is graded."""
+
+    def run_line_magic(self, name, line, *args, **kwargs):
+        return None
+
+    def run_cell_magic(self, name, line, body, *args, **kwargs):
+        return None
+
+    def system(self, command, *args, **kwargs):
+        return None
+
+    getoutput = system
+
+
+def to_python(source: str) -> str:
+    """Cell source as plain Python: IPython's own transformer rewrites ``%magic`` and ``!command`` lines."""
+    if not any(line.lstrip().startswith(("%", "!")) for line in source.splitlines()) and "?" not in source:
+        return source
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager().transform_cell(source)
+
+
+@contextmanager
+def _in_folder(folder):
+    if folder is None:
+        yield
+        return
+    previous = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def run_cell(cell: CodeCell, namespace: dict, *, timeout: float | None, output: BoundedText) -> CellProblem | None:
+    """Run one cell in ``namespace``; return what went wrong, or None."""
+    filename = f"<cell {cell.number}>"
+    try:
+        code = compile(to_python(cell.source), filename, "exec")
+    except (SyntaxError, ValueError) as error:
+        detail = f"{getattr(error, 'msg', error)} (line {getattr(error, 'lineno', '?')})"
+        return CellProblem(cell.number, cell.first_line, "syntax", type(error).__name__, detail)
+    linecache.cache[filename] = (len(cell.source), None, cell.source.splitlines(True), filename)
+    try:
+        with redirect_stdout(output), redirect_stderr(output), time_limit(timeout):
+            exec(code, namespace)
+    except TimeLimitExceeded as error:
+        return CellProblem(cell.number, cell.first_line, "timeout", "TimeLimitExceeded", str(error))
+    except SystemExit as error:
+        return CellProblem(cell.number, cell.first_line, "exit", "SystemExit", f"sys.exit({error.code!r})")
+    except BaseException as error:  # student code may raise anything, KeyboardInterrupt included
+        return CellProblem(cell.number, cell.first_line, "error", type(error).__name__, first_line_of(error))
+    return None
+
+
+def first_line_of(error: BaseException, limit: int = 300) -> str:
+    """The first meaningful line of an error message (MXNet's run to pages of C++ stack)."""
+    for line in str(error).splitlines():
+        line = line.strip()
+        if line and not line.startswith(("Traceback", "Stack trace", "[bt]")):
+            return line[:limit]
+    return ""
+
+
+def load_notebook(path, *, cell_timeout: float | None = 60, workdir=None, namespace: dict | None = None):
+    """Run the notebook's code cells in a fresh namespace; return ``(namespace, LoadReport)``.
+
+    ``workdir`` is the folder the cells run in (files they write land there, not next to the notebook).
+    An unreadable notebook gives an empty namespace and a report that says why.
+    """
+    namespace = {"__name__": "__main__", "get_ipython": _QuietShell} if namespace is None else namespace
+    report = LoadReport(notebook=Path(path).name)
+    try:
+        cells = read_code_cells(path)
+    except NotebookError as error:
+        report.unreadable = str(error)
+        return namespace, report
+    output = BoundedText()
+    saved_argv = sys.argv
+    with _in_folder(workdir):
+        for cell in cells:
+            problem = run_cell(cell, namespace, timeout=cell_timeout, output=output)
+            report.cells_run += 1
+            if problem:
+                report.problems.append(problem)
+    sys.argv = saved_argv
+    return namespace, report

@@ -1,0 +1,245 @@
+"""The plumbing unit's probes: build the student's nets, feed them, and report what MXNet shows, as plain data.
+
+Probes never judge. They describe: parameter names and shapes at each step, whether data is allocated, the
+arrays, the output of a forward pass, what an error said. Nets that an exercise takes as *input* (for
+``count_parameters``, ``save_and_load``, ``MySequential``) are built here by the kit, so that one wrong answer
+never costs points in another exercise.
+"""
+from __future__ import annotations
+
+import mxnet as mx
+import numpy as np
+from mxnet import gluon, nd
+from mxnet.gluon import nn
+
+from .probing import ProbeContext, probe
+
+
+# --- describing what the student made -------------------------------------------------------------------
+
+def call_text(name: str, kwargs: dict) -> str:
+    """How a call looks in the notebook, e.g. ``build_mlp(hidden=(3,), num_outputs=2)``."""
+    shown = ", ".join(f"{key}={tuple(value) if isinstance(value, list) else value!r}" for key, value in kwargs.items())
+    return f"{name}({shown})"
+
+
+def type_names(obj) -> list[str]:
+    """Qualified names of the classes ``obj`` is an instance of (its MRO)."""
+    return [f"{cls.__module__}.{cls.__qualname__}" for cls in type(obj).__mro__]
+
+
+def param_state(param) -> dict:
+    """Name, shape, and allocation state of one Parameter; its values when it has data."""
+    state = {"name": str(param.name), "shape": [int(n) for n in param.shape], "recorded": bool(param._deferred_init)}
+    try:
+        state["value"] = param.data().asnumpy()
+        state["data_error"] = None
+    except Exception as error:  # DeferredInitializationError, RuntimeError: exactly what is being observed
+        state["value"] = None
+        state["data_error"] = type(error).__name__
+    return state
+
+
+def params_of(ctx: ProbeContext, net, when: str, *, values: bool = True) -> list[dict]:
+    """The state of every parameter ``net.collect_params()`` finds, in order."""
+    with ctx.stage(f"net.collect_params() {when}"):
+        params = list(net.collect_params().values())
+    states = [param_state(param) for param in params]
+    if not values:
+        for state in states:
+            state.pop("value")
+    return states
+
+
+def dense_layers(block) -> list[dict]:
+    """Every registered Dense layer below ``block``, depth first, in registration order."""
+    layers = []
+    for child in block._children.values():
+        if isinstance(child, nn.Dense):
+            act = child.act._act_type if child.act is not None else None
+            layers.append({"name": child.name, "units": int(child._units), "activation": act})
+        elif isinstance(child, gluon.Block):
+            layers.extend(dense_layers(child))
+    return layers
+
+
+def as_plain_value(value) -> dict:
+    """A value returned by student code, described without trusting it (no __eq__, no __int__ of its own)."""
+    if isinstance(value, (bool, np.bool_)):
+        return {"kind": "bool", "value": bool(value)}
+    if type(value) is int or isinstance(value, np.integer):
+        return {"kind": "int", "value": int(value)}
+    if type(value) is float or isinstance(value, np.floating):
+        return {"kind": "float", "value": float(value)}
+    if isinstance(value, nd.NDArray):
+        return {"kind": "NDArray", "value": value.asnumpy()}
+    return {"kind": type(value).__name__, "value": None}
+
+
+# --- inputs and kit-made nets ----------------------------------------------------------------------------
+
+def make_input(ctx: ProbeContext, batch: dict):
+    """The input batch a probe feeds: MNIST images, or seeded uniform rows of a given width."""
+    if batch.get("mnist"):
+        return nd.array(ctx.mnist_images(batch["rows"]))
+    rng = np.random.RandomState(batch.get("seed", 0))
+    return nd.array(rng.uniform(-1, 1, size=(batch["rows"], batch["in_units"])).astype(np.float32))
+
+
+def make_initializer(spec: dict | None):
+    """The initializer a probe passes to ``initialize``: MXNet's default, Xavier, or a seeded uniform."""
+    if not spec:
+        return mx.init.Uniform()
+    if "xavier" in spec:
+        return mx.init.Xavier(rnd_type="uniform", factor_type="avg", magnitude=spec["xavier"])
+    return mx.init.Uniform(spec.get("uniform", 0.07))
+
+
+def kit_mlp(hidden, num_outputs: int, in_units: int | None = None, prefix: str | None = None) -> nn.Sequential:
+    """The reference MLP, made by the kit for exercises that take a net as input."""
+    net = nn.Sequential(prefix=prefix)
+    with net.name_scope():
+        for units in hidden:
+            net.add(nn.Dense(units, activation="relu", in_units=in_units or 0))
+            in_units = units if in_units else None
+        net.add(nn.Dense(num_outputs, in_units=in_units or 0))
+    return net
+
+
+# --- probes ----------------------------------------------------------------------------------------------
+
+@probe
+def load_report(ctx: ProbeContext) -> dict:
+    """What happened while the notebook was loaded."""
+    return {"report": ctx.report.to_plain()}
+
+
+@probe
+def class_info(ctx: ProbeContext, name: str) -> dict:
+    """Whether ``name`` is a class, its bases, and which methods it defines itself."""
+    obj = ctx.student(name)
+    if not isinstance(obj, type):
+        return {"is_class": False, "type": type(obj).__name__, "bases": [], "own": []}
+    bases = [f"{cls.__module__}.{cls.__qualname__}" for cls in obj.__mro__]
+    own = sorted(key for key in vars(obj) if callable(vars(obj)[key]))
+    return {"is_class": True, "type": "type", "bases": bases, "own": own}
+
+
+@probe
+def lifecycle(ctx: ProbeContext, builder: str, kwargs: dict, batch: dict, initializer: dict | None = None,
+              seed: int = 0) -> dict:
+    """Build a net with the student's ``builder``, then record it before init, after init, after a batch."""
+    build = ctx.student(builder)
+    call = call_text(builder, kwargs)
+    with ctx.stage(f"calling {call}"):
+        net = build(**{key: tuple(value) if isinstance(value, list) else value for key, value in kwargs.items()})
+    reply = ctx.reply
+    reply.update(call=call, types=type_names(net))
+    if not isinstance(net, gluon.Block):
+        return reply
+    with ctx.stage(f"reading the prefix of the net {call} returned"):
+        reply["prefix"] = str(net.prefix)
+    reply["layers"] = dense_layers(net)
+    reply["before_init"] = params_of(ctx, net, "before initialize()", values=False)
+    mx.random.seed(seed)
+    with ctx.stage("net.initialize()"):
+        net.initialize(make_initializer(initializer))
+    reply["after_init"] = params_of(ctx, net, "after initialize()", values=False)
+    x = make_input(ctx, batch)
+    with ctx.stage(f"the forward pass net(x) with x of shape {x.shape}"):
+        y = net(x)
+    reply["input"] = x.asnumpy()
+    reply["output"] = as_plain_value(y)
+    reply["after_forward"] = params_of(ctx, net, "after the first batch")
+    return reply
+
+
+@probe
+def my_sequential(ctx: ProbeContext, groups: list, in_units: int, rows: int, seed: int = 0) -> dict:
+    """Add kit-made Dense layers to the student's MySequential in ``groups``, initialize, run a batch."""
+    cls = ctx.student("MySequential")
+    with ctx.stage("MySequential()"):
+        net = cls()
+    with ctx.stage("net.name_scope()"):
+        scope = net.name_scope()
+    layers, width = [], in_units
+    with scope:
+        for group in groups:
+            made = []
+            for spec in group:
+                made.append(nn.Dense(spec["units"], activation=spec["activation"], in_units=width))
+                width = spec["units"]
+            layers.append(made)
+    for made in layers:
+        with ctx.stage(f"net.add({', '.join(layer.name for layer in made)})"):
+            net.add(*made)
+    with ctx.stage("net.collect_params()"):
+        collected = [str(name) for name in net.collect_params().keys()]
+    mx.random.seed(seed)
+    with ctx.stage("net.initialize()"):
+        net.initialize(mx.init.Uniform(0.5))
+    x = make_input(ctx, {"rows": rows, "in_units": in_units, "seed": seed})
+    reply = ctx.reply
+    reply.update(collected=collected, input=x.asnumpy(), layers=[])
+    for layer in (layer for made in layers for layer in made):
+        reply["layers"].append({"name": layer.name, "activation": layer.act._act_type if layer.act else None,
+                                "weight": param_state(layer.weight), "bias": param_state(layer.bias)})
+    with ctx.stage(f"the forward pass net(x) with x of shape {x.shape}"):
+        reply["output"] = as_plain_value(net(x))
+    return reply
+
+
+@probe
+def count_parameters(ctx: ProbeContext, hidden: list, num_outputs: int, in_units: int, deferred: bool = False) -> dict:
+    """Call the student's count_parameters on a kit-made, initialized net."""
+    count = ctx.student("count_parameters")
+    net = kit_mlp(hidden, num_outputs, None if deferred else in_units)
+    net.initialize()
+    if deferred:
+        net(make_input(ctx, {"rows": 2, "in_units": in_units}))
+    with ctx.stage("count_parameters(net)"):
+        value = count(net)
+    return {"value": as_plain_value(value)}
+
+
+@probe
+def my_init(ctx: ProbeContext, units: int, in_units: int, seed: int = 0) -> dict:
+    """Initialize a kit-made Dense layer with the student's MyInit and return its weight and bias."""
+    cls = ctx.student("MyInit")
+    with ctx.stage("MyInit()"):
+        init = cls()
+    reply = {"is_initializer": isinstance(init, mx.init.Initializer)}
+    layer = nn.Dense(units, in_units=in_units)
+    mx.random.seed(seed)
+    with ctx.stage("layer.initialize(MyInit())"):
+        layer.initialize(init)
+    reply["weight"] = param_state(layer.weight)
+    reply["bias"] = param_state(layer.bias)
+    return reply
+
+
+@probe
+def save_and_load(ctx: ProbeContext, hidden: list, num_outputs: int, fresh: str, seed: int = 0) -> dict:
+    """Round-trip a kit-made, trained-looking net through the student's save_and_load."""
+    round_trip = ctx.student("save_and_load")
+    net = kit_mlp(hidden, num_outputs, in_units=784)
+    mx.random.seed(seed)
+    net.initialize(mx.init.Normal(0.5))
+    x = make_input(ctx, {"mnist": True, "rows": 16})
+    made = []
+
+    def make_net():
+        fresh_net = kit_mlp(hidden, num_outputs, in_units=784 if fresh == "explicit" else None)
+        made.append(fresh_net)
+        return fresh_net
+
+    path = ctx.scratch_file(".params")
+    with ctx.stage(f"save_and_load(net, make_net, {str(path)!r})"):
+        loaded = round_trip(net, make_net, str(path))
+    reply = {"file_written": path.is_file(), "same_object": loaded is net,
+             "from_make_net": any(loaded is candidate for candidate in made), "types": type_names(loaded),
+             "saved": [param_state(param) for param in net.collect_params().values()], "input": x.asnumpy()}
+    if isinstance(loaded, gluon.Block):
+        with ctx.stage("the forward pass of the returned net"):
+            reply["output"] = as_plain_value(loaded(x))
+    return reply

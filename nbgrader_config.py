@@ -1,0 +1,22 @@
+"""nbgrader configuration of the course: run nbgrader commands from the repo root.
+
+Release the student version with (nbgrader runs `alembic` by name, so the venv's bin must be on PATH):
+    PATH=$PWD/.venv/bin:$PATH .venv/bin/nbgrader generate_assignment plumbing --force
+"""
+import os
+
+c = get_config()  # noqa: F821 -- provided by nbgrader/traitlets when this file is loaded
+
+# The course is this folder: nbgrader sources in solutions/<assignment>/, student versions in assignments/<assignment>/.
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "assignments"
+c.CourseDirectory.course_id = "gluon-plumbing"
+
+# The gradebook lives outside the repo (nbgrader's default is <root>/gradebook.db), unless NBGRADER_DB_URL says where.
+if os.environ.get("NBGRADER_DB_URL"):
+    c.CourseDirectory.db_url = os.environ["NBGRADER_DB_URL"]
+else:
+    _cache = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "gluon-grader")
+    os.makedirs(_cache, exist_ok=True)
+    c.CourseDirectory.db_url = "sqlite:///" + os.path.join(_cache, "gradebook.db")
