@@ -1,0 +1,104 @@
+"""The pytest front end: ``pytest autograder [--submission PATH] [--results-json PATH]``.
+
+Grades the notebooks under ``assignments/`` (a student's self-check) or the one given with ``--submission``,
+one test per check with a ``points`` marker, and ends with a score table per notebook.
+"""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from autograder.judge import load_notes, run_check
+from autograder.reporting.gradescope import results_json, write_json
+from autograder.reporting.table import score_table
+
+GRADED = pytest.StashKey()
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("gluon-grader", "grading notebooks of the plumbing unit")
+    group.addoption("--submission", action="append", default=[], metavar="PATH",
+                    help="grade this notebook (repeatable); default: the notebooks under assignments/")
+    group.addoption("--results-json", metavar="PATH", help="write the result in Gradescope's results.json format")
+    group.addoption("--mnist-dir", metavar="DIR", help="folder of the four MNIST idx .gz files")
+    group.addoption("--cell-timeout", type=float, default=60.0, metavar="S", help="time limit per notebook cell")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "points(n): the points a graded check is worth")
+    config.stash[GRADED] = []
+    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning")
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    set_hypothesis_home_dir(tempfile.mkdtemp(prefix="gluon-grader-hypothesis-"))
+
+
+def notebooks(config) -> list[Path]:
+    """The notebooks to grade: --submission paths, or every notebook under assignments/."""
+    given = config.getoption("submission")
+    if given:
+        return [Path(path).resolve() for path in given]
+    return sorted((config.rootpath / "assignments").glob("*/*.ipynb"))
+
+
+def pytest_generate_tests(metafunc):
+    if "notebook" in metafunc.fixturenames:
+        paths = notebooks(metafunc.config)
+        metafunc.parametrize("notebook", paths, ids=[path.name for path in paths], scope="session")
+
+
+@pytest.fixture(scope="session")
+def subject(notebook, pytestconfig):
+    """The loaded notebook, ready to answer probes."""
+    from autograder.subject.local import LocalSubject
+
+    loaded = LocalSubject.from_notebook(notebook, cell_timeout=pytestconfig.getoption("cell_timeout"),
+                                        mnist_dir=pytestconfig.getoption("mnist_dir"))
+    yield loaded
+    loaded.close()
+
+
+@pytest.fixture
+def grade_check(subject, notebook, request):
+    """Run a check against the subject, record its result, and fail the test with the feedback alone."""
+
+    def run(check):
+        result = run_check(check, subject)
+        request.config.stash[GRADED].append((notebook, result, load_notes(subject)))
+        if not result.passed:
+            pytest.fail(result.feedback, pytrace=False)
+
+    return run
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    per_notebook = graded(config.stash[GRADED])
+    if not per_notebook:
+        return
+    for notebook, (results, notes) in per_notebook.items():
+        terminalreporter.write_sep("=", f"score: {notebook.name}")
+        terminalreporter.write_line(score_table(results, str(notebook), notes))
+    destination = config.getoption("results_json")
+    if destination:
+        write_json(destination, combined_json(per_notebook))
+
+
+def graded(records: list) -> dict:
+    """Results per notebook, from the (notebook, result, notes) record of every check that ran."""
+    per_notebook: dict = {}
+    for notebook, result, notes in records:
+        per_notebook.setdefault(notebook, ([], notes))[0].append(result)
+    return per_notebook
+
+
+def combined_json(per_notebook: dict) -> dict:
+    """One results.json for the run; with several notebooks, test names say which notebook."""
+    if len(per_notebook) == 1:
+        ((_, (results, notes)),) = per_notebook.items()
+        return results_json(results, notes)
+    merged = [results_json(results, notes, f"{nb.name} ") for nb, (results, notes) in per_notebook.items()]
+    return {"score": sum(m["score"] for m in merged), "max_score": sum(m["max_score"] for m in merged),
+            "output": "\n".join(m["output"] for m in merged if m["output"]),
+            "tests": [test for m in merged for test in m["tests"]]}

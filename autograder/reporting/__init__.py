@@ -1,0 +1,1 @@
+"""Writers of results: the score table, Gradescope's results.json."""
