@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.judge import load_notes, run_check
+from autograder.judge import load_notes, run_check, with_load_notes
 from autograder.reporting.gradescope import results_json, write_json
 from autograder.reporting.table import score_table
 
@@ -65,8 +65,9 @@ def grade_check(subject, notebook, request):
     """Run a check against the subject, record its result, and fail the test with the feedback alone."""
 
     def run(check):
-        result = run_check(check, subject)
-        request.config.stash[GRADED].append((notebook, result, load_notes(subject)))
+        notes = load_notes(subject)
+        result = with_load_notes(run_check(check, subject), notes)
+        request.config.stash[GRADED].append((notebook, result, notes))
         if not result.passed:
             pytest.fail(result.feedback, pytrace=False)
 

@@ -38,3 +38,10 @@ def grade(subject, checks=None, *, include_hidden: bool = True) -> list[CheckRes
     """Run ``checks`` (all registered ones by default) and return their results in order."""
     chosen = REGISTRY if checks is None else checks
     return [run_check(check, subject) for check in chosen if include_hidden or not check.hidden]
+
+
+def with_load_notes(result: CheckResult, notes: list[str]) -> CheckResult:
+    """Point a "not defined" failure at the cells that failed to run, the usual reason a name is missing."""
+    if notes and "is not defined in your notebook" in result.feedback:
+        result.feedback += "\nThese cells did not run to the end:\n" + "\n".join(f"  - {note}" for note in notes)
+    return result

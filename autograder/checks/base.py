@@ -79,7 +79,7 @@ def expect_ok(reply: dict, name: str) -> dict:
         raise Unanswered(f"Your notebook could not be graded: {reply['reason']}")
     if status == "timeout":
         raise Unanswered(
-            f"While {reply['stage']}, your code was {reply['message']} (the time limit).\n"
+            f"While {reply['stage']}, your code ran out of time: {reply['message']}.\n"
             f"Hint: look for a loop that never ends or work that does not belong in `{name}`."
         )
     if status == "raised" and reply["error_type"] == "NotImplementedError":

@@ -53,13 +53,23 @@ class ProbeContext:
         self.mnist_dir = mnist_dir
         self.current_stage = "loading the notebook"
         self.reply: dict = {}
+        self.looked_up: set[str] = set()
+        self.timed_out: set[str] = set()
         self._files = itertools.count()
         self._mnist = None
 
     def student(self, name: str):
-        """The object the notebook defines as ``name``, or :class:`Missing`."""
+        """The object the notebook defines as ``name``, or :class:`Missing`.
+
+        A name whose code once ran out of time is not run again: the probe stops at once, so a student's
+        endless loop costs one time limit, not one per check.
+        """
         if name not in self.namespace:
             raise Missing(name)
+        if name in self.timed_out:
+            self.current_stage = f"using {name}"
+            raise TimeLimitExceeded(f"stopped earlier by the time limit, so `{name}` was not run again")
+        self.looked_up.add(name)
         return self.namespace[name]
 
     @contextlib.contextmanager
@@ -87,12 +97,12 @@ class ProbeContext:
         return self._mnist[:rows]
 
 
-def answer(ctx: ProbeContext, name: str, args: dict, *, timeout: float | None = 30) -> dict:
+def answer(ctx: ProbeContext, name: str, args: dict, *, timeout: float | None = 10) -> dict:
     """Run probe ``name`` with ``args`` and return its reply dict (never raises for student misbehaviour)."""
     if ctx.report.unreadable:
         return {"status": "unreadable", "reason": ctx.report.unreadable}
     sink = BoundedText(2_000)
-    ctx.reply = {}
+    ctx.reply, ctx.looked_up = {}, set()
     try:
         with _fresh_names(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), time_limit(timeout):
             data = PROBES[name](ctx, **args)
@@ -102,6 +112,7 @@ def answer(ctx: ProbeContext, name: str, args: dict, *, timeout: float | None = 
         return {"status": "raised", "stage": failed.stage, "error_type": type(failed.error).__name__,
                 "message": first_line_of(failed.error), "partial": ctx.reply}
     except TimeLimitExceeded as error:
+        ctx.timed_out |= ctx.looked_up
         return {"status": "timeout", "stage": ctx.current_stage, "message": str(error), "partial": ctx.reply}
     return {"status": "ok", **data}
 
