@@ -25,12 +25,18 @@ def check(*check_ids: str, namespace: dict | None = None) -> None:
         from .subject.local import LocalSubject
         from .subject.notebook import LoadReport
 
+        from hypothesis import configuration
+
         checks = [find(check_id) for check_id in check_ids]
         scratch = tempfile.mkdtemp(prefix="gluon-grader-cell-")
+        # Hypothesis would otherwise leave a .hypothesis folder next to the student's notebook.
+        hypothesis_home = getattr(configuration, "__hypothesis_home_directory", None)
+        configuration.set_hypothesis_home_dir(f"{scratch}/.hypothesis")
         try:
             subject = LocalSubject(namespace, LoadReport(notebook="this notebook"), scratch=scratch)
             results = [run_check(one, subject) for one in checks]
         finally:
+            configuration.set_hypothesis_home_dir(hypothesis_home)
             shutil.rmtree(scratch, ignore_errors=True)
     for result in results:
         if result.passed:
