@@ -103,8 +103,18 @@ def read_code_cells(path: str | os.PathLike) -> list[CodeCell]:
     cells = document.get("cells")
     if not isinstance(cells, list):
         raise NotebookError(f"{name} is not a notebook: it has no list of cells")
-    sources = [cell.get("source", "") for cell in cells if isinstance(cell, dict) and cell.get("cell_type") == "code"]
-    return [CodeCell(number, _joined(source)) for number, source in enumerate(sources, start=1)]
+    code = [cell for cell in cells if isinstance(cell, dict) and cell.get("cell_type") == "code"]
+    # Numbers count every code cell, as the student sees them; nbgrader's autograded test cells are left out:
+    # they only call the checks the autograder runs itself.
+    return [CodeCell(number, _joined(cell.get("source", ""))) for number, cell in enumerate(code, start=1)
+            if not _is_autograded_test(cell)]
+
+
+def _is_autograded_test(cell: dict) -> bool:
+    """An nbgrader autograded test cell: graded, not a solution."""
+    metadata = cell.get("metadata")
+    nbgrader = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+    return isinstance(nbgrader, dict) and nbgrader.get("grade") is True and not nbgrader.get("solution")
 
 
 def _upgrade(text: str, name: str) -> dict:

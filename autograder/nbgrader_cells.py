@@ -1,0 +1,47 @@
+"""The autograder inside an nbgrader test cell: ``check("build_mlp.deferred_shapes")`` grades the notebook's names.
+
+A passing check prints one line and writes nothing to stderr (nbgrader gives 0 to a cell with stderr output);
+a failing one raises ``AssertionError`` carrying only the feedback, which is what nbgrader shows the student.
+"""
+from __future__ import annotations
+
+import io
+import shutil
+import sys
+import tempfile
+import warnings
+from contextlib import redirect_stderr
+
+
+def check(*check_ids: str, namespace: dict | None = None) -> None:
+    """Run the checks ``check_ids`` against ``namespace`` (default: the calling cell's globals)."""
+    if namespace is None:
+        namespace = sys._getframe(1).f_globals
+    failures = []
+    with warnings.catch_warnings(), redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        from .checks import find  # imports mxnet: keep its warnings off stderr too
+        from .judge import run_check
+        from .subject.local import LocalSubject
+        from .subject.notebook import LoadReport
+
+        from hypothesis import configuration
+
+        checks = [find(check_id) for check_id in check_ids]
+        scratch = tempfile.mkdtemp(prefix="gluon-grader-cell-")
+        # Hypothesis would otherwise leave a .hypothesis folder next to the student's notebook.
+        hypothesis_home = getattr(configuration, "__hypothesis_home_directory", None)
+        configuration.set_hypothesis_home_dir(f"{scratch}/.hypothesis")
+        try:
+            subject = LocalSubject(namespace, LoadReport(notebook="this notebook"), scratch=scratch)
+            results = [run_check(one, subject) for one in checks]
+        finally:
+            configuration.set_hypothesis_home_dir(hypothesis_home)
+            shutil.rmtree(scratch, ignore_errors=True)
+    for result in results:
+        if result.passed:
+            print(f"passed: {result.title} ({result.score:g}/{result.max_score:g})")
+        else:
+            failures.append(result.feedback.strip() or f"{result.title} failed")
+    if failures:
+        raise AssertionError("\n".join(failures))

@@ -1,0 +1,53 @@
+"""Put one nbgrader autograded test cell per check after each exercise's ``ex_*_check`` cell of the source notebook.
+
+Idempotent: old ``test_*`` cells are dropped first, so rerun it whenever checks or their points change, then
+regenerate the student version with ``nbgrader generate_assignment plumbing --force``.
+"""
+import sys
+from pathlib import Path
+
+import nbformat
+
+from autograder.checks import REGISTRY
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "solutions" / "plumbing" / "plumbing.ipynb"
+# grade_id of an exercise's solution cell -> the exercise name its checks carry
+EXERCISE_OF = {"mlp_block": "MLP", "my_sequential": "MySequential", "my_init": "MyInit"}
+
+
+def test_cell(check):
+    grade_id = "test_" + check.id.replace(".", "_")
+    source = f'from autograder.nbgrader_cells import check\ncheck("{check.id}")'
+    cell = nbformat.v4.new_code_cell(source)
+    cell.id = grade_id.replace(".", "-")[:64]
+    cell.metadata["nbgrader"] = {"grade": True, "grade_id": grade_id, "locked": True, "points": check.points,
+                                 "schema_version": 3, "solution": False, "task": False}
+    return cell
+
+
+def main(path=NOTEBOOK):
+    nb = nbformat.read(path, as_version=4)
+    cells = [c for c in nb.cells if not c.metadata.get("nbgrader", {}).get("grade_id", "").startswith("test_")]
+    out, exercise, placed = [], None, set()
+    for cell in cells:
+        meta = cell.metadata.get("nbgrader", {})
+        out.append(cell)
+        if meta.get("solution") and cell.cell_type == "code":
+            exercise = EXERCISE_OF.get(meta["grade_id"], meta["grade_id"])
+        elif meta.get("grade_id", "").startswith("ex_") and meta["grade_id"].endswith("_check"):
+            checks = [c for c in REGISTRY if c.exercise == exercise]
+            if not checks:
+                sys.exit(f"{meta['grade_id']}: no checks for exercise {exercise!r}")
+            out.extend(test_cell(c) for c in checks)
+            placed.add(exercise)
+    missing = {c.exercise for c in REGISTRY} - placed
+    if missing:
+        sys.exit(f"no ex_*_check cell for {sorted(missing)}")
+    nb.cells = out
+    nbformat.validate(nb)
+    nbformat.write(nb, path)
+    print(f"{path}: {sum(len([c for c in REGISTRY if c.exercise == e]) for e in placed)} test cells")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
