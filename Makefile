@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 
 selfcheck: install
-	$(BIN)/python -m pytest autograder --submission solutions/plumbing/plumbing.ipynb
+	$(BIN)/python -m pytest autograder --assert=plain --submission solutions/plumbing/plumbing.ipynb
 
 test: install
 	$(BIN)/python -m pytest tests

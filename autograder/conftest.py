@@ -5,6 +5,7 @@ one test per check with a ``points`` marker, and ends with a score table per not
 """
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from autograder.reporting.gradescope import results_json, write_json
 from autograder.reporting.table import score_table
 
 GRADED = pytest.StashKey()
+HYPOTHESIS_HOME = pytest.StashKey()
 
 
 def pytest_addoption(parser):
@@ -32,7 +34,13 @@ def pytest_configure(config):
     config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning")
     from hypothesis.configuration import set_hypothesis_home_dir
 
-    set_hypothesis_home_dir(tempfile.mkdtemp(prefix="gluon-grader-hypothesis-"))
+    config.stash[HYPOTHESIS_HOME] = tempfile.mkdtemp(prefix="gluon-grader-hypothesis-")
+    set_hypothesis_home_dir(config.stash[HYPOTHESIS_HOME])
+
+
+def pytest_unconfigure(config):
+    if HYPOTHESIS_HOME in config.stash:
+        shutil.rmtree(config.stash[HYPOTHESIS_HOME], ignore_errors=True)
 
 
 def notebooks(config) -> list[Path]:

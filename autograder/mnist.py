@@ -17,6 +17,7 @@ import gzip
 import hashlib
 import os
 import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -79,7 +80,7 @@ def find_split(split: str = "test", data_dir=None, *, verify: bool = True, downl
         fetched = _download(names)
         if fetched:
             return fetched
-    raise MnistNotFound(_missing_message(names, searched))
+    raise MnistNotFound(_missing_message(names, searched, download))
 
 
 def _verify(paths) -> None:
@@ -108,12 +109,13 @@ def _download(names) -> tuple[Path, Path] | None:
         return None
 
 
-def _missing_message(names, searched) -> str:
+def _missing_message(names, searched, download: bool) -> str:
     where = "\n".join(f"  - {folder}" for folder in searched)
+    fetched = f"the download into {cache_dir()} failed (no network?)" if download else "downloading was off"
     return (
         f"MNIST files not found: {', '.join(names)}.\n"
         f"Looked in:\n{where}\n"
-        f"and the download into {cache_dir()} failed (no network?).\n"
+        f"and {fetched}.\n"
         f"Put the four idx .gz files in one folder and set {ENV_VAR}=/path/to/that/folder "
         f"(or pass --mnist-dir)."
     )
@@ -126,12 +128,14 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     try:
         with opener(path, "rb") as stream:
             raw = stream.read()
-    except (OSError, EOFError) as error:
+    except (OSError, EOFError, zlib.error) as error:
         raise MnistNotFound(f"{path} cannot be read as an idx file: {error}") from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
         raise MnistNotFound(f"{path} is not an idx file (bad magic number).")
     ndim = raw[3]
     header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise MnistNotFound(f"{path} is truncated: its header is cut off.")
     shape = struct.unpack(f">{ndim}I", raw[4:header])
     dtype = np.dtype(_IDX_DTYPES[raw[2]]).newbyteorder(">")
     count = int(np.prod(shape))

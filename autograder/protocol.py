@@ -8,6 +8,7 @@ be wrong data, which the judgement then rejects.
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import math
 
@@ -90,8 +91,11 @@ def _array_from_plain(value: dict) -> np.ndarray:
         isinstance(n, int) and n >= 0 for n in shape
     ):
         raise ProtocolError("malformed array in reply")
-    raw = base64.b64decode(value[ARRAY_TAG], validate=True)
-    array = np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder("<"))
-    if array.size != math.prod(shape):
+    try:
+        raw = base64.b64decode(value[ARRAY_TAG], validate=True)
+    except (binascii.Error, TypeError, ValueError):
+        raise ProtocolError("array data is not base64") from None
+    if len(raw) != np.dtype(dtype).itemsize * math.prod(shape):
         raise ProtocolError("array data does not match its shape")
+    array = np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder("<"))
     return array.reshape(shape).astype(dtype)

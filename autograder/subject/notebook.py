@@ -98,7 +98,10 @@ def read_code_cells(path: str | os.PathLike) -> list[CodeCell]:
         raise NotebookError(f"{name} is not a notebook: it is not valid JSON ({error.msg} at line {error.lineno})") from None
     if not isinstance(document, dict):
         raise NotebookError(f"{name} is not a notebook: it holds JSON but not a notebook's")
-    if document.get("nbformat", 4) < 4:
+    version = document.get("nbformat", 4)
+    if not isinstance(version, int):
+        raise NotebookError(f"{name} is not a notebook: its nbformat version is not a number")
+    if version < 4:
         document = _upgrade(text, name)
     cells = document.get("cells")
     if not isinstance(cells, list):
@@ -133,12 +136,28 @@ def _joined(source) -> str:
 
 
 class _QuietShell:
-    """Stands in for ``get_ipython()``: magics and shell commands do nothing when a notebook is graded."""
+    """Stands in for ``get_ipython()`` while a notebook is graded.
+
+    Timing and capture magics run the code they wrap (a ``%%time`` cell may define an exercise); every other
+    magic and shell command does nothing.
+    """
+
+    RUNS_ITS_CODE = {"time", "timeit", "capture", "prun"}
+
+    def __init__(self, namespace: dict):
+        self.namespace = namespace
+
+    def _run(self, name: str, code: str):
+        if name in self.RUNS_ITS_CODE and code.strip():
+            exec(compile(to_python(code), f"<%{name}>", "exec"), self.namespace)
 
     def run_line_magic(self, name, line, *args, **kwargs):
+        if name in ("time", "timeit", "prun"):
+            self._run(name, line)
         return None
 
     def run_cell_magic(self, name, line, body, *args, **kwargs):
+        self._run(name, body)
         return None
 
     def system(self, command, *args, **kwargs):
@@ -149,7 +168,7 @@ class _QuietShell:
 
 def to_python(source: str) -> str:
     """Cell source as plain Python: IPython's own transformer rewrites ``%magic`` and ``!command`` lines."""
-    if not any(line.lstrip().startswith(("%", "!")) for line in source.splitlines()) and "?" not in source:
+    if not any(mark in source for mark in "%!?"):
         return source
     from IPython.core.inputtransformer2 import TransformerManager
 
@@ -205,7 +224,10 @@ def load_notebook(path, *, cell_timeout: float | None = 60, workdir=None, namesp
     ``workdir`` is the folder the cells run in (files they write land there, not next to the notebook).
     An unreadable notebook gives an empty namespace and a report that says why.
     """
-    namespace = {"__name__": "__main__", "get_ipython": _QuietShell} if namespace is None else namespace
+    if namespace is None:
+        namespace = {"__name__": "__main__"}
+        shell = _QuietShell(namespace)
+        namespace["get_ipython"] = lambda: shell
     report = LoadReport(notebook=Path(path).name)
     try:
         cells = read_code_cells(path)

@@ -1,0 +1,250 @@
+"""autograder/subject/probing.py, subject/local.py and judge.py: asking student code questions, safely.
+
+The subjects here are built straight from a namespace of functions, as if a notebook had defined them, so each
+test shows one way student code misbehaves and what reply (and, through the judge, what feedback) it gives.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GLUON_GRADER_MNIST", "/work/shared/data/mnist")  # the save_and_load probe feeds MNIST
+
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import pytest  # noqa: E402
+
+from autograder import judge  # noqa: E402
+from autograder.checks import REGISTRY, Check, CheckFailed  # noqa: E402
+from autograder.subject import probing  # noqa: E402
+from autograder.subject.local import LocalSubject  # noqa: E402
+from autograder.subject.notebook import CellProblem, LoadReport  # noqa: E402
+
+NET_ARGS = {"hidden": [3], "num_outputs": 2, "in_units": 4}  # 4*3+3 + 3*2+2 = 23 parameters
+
+
+@pytest.fixture
+def make_subject(tmp_path):
+    def make(namespace=None, report=None, probe_timeout=2.0):
+        return LocalSubject(dict(namespace or {}), report or LoadReport(notebook="x.ipynb"), scratch=str(tmp_path),
+                            probe_timeout=probe_timeout)
+
+    return make
+
+
+# --- student code that is absent, wrong, endless, or leaving -------------------------------------------------
+
+def test_a_missing_name_is_status_missing(make_subject):
+    reply = make_subject({"something_else": 1}).probe("count_parameters", **NET_ARGS)
+    assert reply == {"status": "missing", "name": "count_parameters"}
+
+
+def test_a_working_function_gives_status_ok_with_plain_data(make_subject):
+    def count_parameters(net):
+        return sum(param.data().size for param in net.collect_params().values())
+
+    reply = make_subject({"count_parameters": count_parameters}).probe("count_parameters", **NET_ARGS)
+    assert reply == {"status": "ok", "value": {"kind": "int", "value": 23}}
+
+
+def test_a_function_that_raises_gives_status_raised_with_the_stage(make_subject):
+    def count_parameters(net):
+        raise ValueError("no idea how\nsecond line")
+
+    reply = make_subject({"count_parameters": count_parameters}).probe("count_parameters", **NET_ARGS)
+    assert reply["status"] == "raised"
+    assert reply["stage"] == "count_parameters(net)"
+    assert reply["error_type"] == "ValueError" and reply["message"] == "no idea how"
+    assert reply["partial"] == {}
+
+
+def test_a_function_that_loops_forever_is_stopped_by_the_probe_timeout(make_subject):
+    def count_parameters(net):
+        while True:
+            pass
+
+    subject = make_subject({"count_parameters": count_parameters}, probe_timeout=0.5)
+    started = time.monotonic()
+    reply = subject.probe("count_parameters", **NET_ARGS)
+    elapsed = time.monotonic() - started
+    assert reply["status"] == "timeout" and reply["stage"] == "count_parameters(net)"
+    assert "0.5" in reply["message"]
+    assert 0.4 < elapsed < 3
+
+    started = time.monotonic()
+    again = subject.probe("count_parameters", **NET_ARGS)  # not run again: one time limit, not one per check
+    assert again["status"] == "timeout" and "not run again" in again["message"]
+    assert time.monotonic() - started < 0.3
+
+
+def test_other_names_still_run_after_one_timed_out(make_subject):
+    def count_parameters(net):
+        while True:
+            pass
+
+    def MyInit():
+        raise ValueError("init")
+
+    subject = make_subject({"count_parameters": count_parameters, "MyInit": MyInit}, probe_timeout=0.3)
+    assert subject.probe("count_parameters", **NET_ARGS)["status"] == "timeout"
+    reply = subject.probe("my_init", units=2, in_units=3)
+    assert (reply["status"], reply["stage"], reply["error_type"]) == ("raised", "MyInit()", "ValueError")
+
+
+@pytest.mark.parametrize("leave", [lambda: sys.exit(2), lambda: exit(), lambda: (_ for _ in ()).throw(SystemExit)],
+                         ids=["sys.exit", "builtin-exit", "raise-SystemExit"])
+def test_a_function_that_exits_gives_status_raised_with_system_exit(make_subject, leave):
+    def count_parameters(net):
+        leave()
+
+    reply = make_subject({"count_parameters": count_parameters}).probe("count_parameters", **NET_ARGS)
+    assert reply["status"] == "raised" and reply["error_type"] == "SystemExit"
+    assert reply["stage"] == "count_parameters(net)"
+
+
+def test_a_keyboard_interrupt_from_student_code_is_a_reply_not_the_end_of_grading(make_subject):
+    def count_parameters(net):
+        raise KeyboardInterrupt
+
+    reply = make_subject({"count_parameters": count_parameters}).probe("count_parameters", **NET_ARGS)
+    assert reply["status"] == "raised" and reply["error_type"] == "KeyboardInterrupt"
+
+
+def test_output_of_student_code_does_not_reach_stdout(make_subject, capsys):
+    def count_parameters(net):
+        print("debugging " * 1000)
+        print("to stderr", file=sys.stderr)
+        return 23
+
+    reply = make_subject({"count_parameters": count_parameters}).probe("count_parameters", **NET_ARGS)
+    assert reply["status"] == "ok"
+    assert capsys.readouterr() == ("", "")
+
+
+def test_a_raised_reply_carries_what_was_recorded_before_the_failure(make_subject):
+    from mxnet.gluon import nn
+
+    def build_mlp(hidden, num_outputs):
+        net = nn.Sequential()
+        with net.name_scope():
+            net.add(nn.Dense(num_outputs, in_units=5))  # wrong: the input has 4 features
+        return net
+
+    reply = make_subject({"build_mlp": build_mlp}).probe(
+        "lifecycle", builder="build_mlp", kwargs={"hidden": [], "num_outputs": 2}, batch={"rows": 2, "in_units": 4})
+    assert reply["status"] == "raised"
+    assert reply["stage"] == "the forward pass net(x) with x of shape (2, 4)"
+    assert reply["error_type"] == "MXNetError"
+    partial = reply["partial"]
+    assert partial["call"] == "build_mlp(hidden=(), num_outputs=2)"
+    assert partial["prefix"] == "sequential0_"  # block names restart at 0 for every probe
+    assert [p["shape"] for p in partial["after_init"]] == [[2, 5], [2]]
+
+
+def test_save_and_load_probe_feeds_mnist_and_sees_the_file(make_subject, tmp_path):
+    def save_and_load(net, make_net, path):
+        net.save_parameters(path)
+        fresh = make_net()
+        fresh.load_parameters(path)
+        return fresh
+
+    reply = make_subject({"save_and_load": save_and_load}).probe(
+        "save_and_load", hidden=[8], num_outputs=3, fresh="explicit")
+    assert reply["status"] == "ok"
+    assert reply["file_written"] and reply["from_make_net"] and not reply["same_object"]
+    assert reply["input"].shape == (16, 1, 28, 28) and 0 <= reply["input"].min() <= reply["input"].max() <= 1
+    assert reply["output"]["kind"] == "NDArray" and reply["output"]["value"].shape == (16, 3)
+    assert any(path.suffix == ".params" for path in tmp_path.iterdir())  # written in the scratch folder
+
+
+def test_a_reply_that_is_not_plain_data_becomes_status_malformed(make_subject, monkeypatch):
+    monkeypatch.setitem(probing.PROBES, "leaky", lambda ctx: {"object": object()})
+    assert make_subject({}).probe("leaky")["status"] == "malformed"
+
+
+def test_a_probe_on_an_unreadable_notebook_is_status_unreadable(make_subject):
+    report = LoadReport(notebook="x.ipynb", unreadable="x.ipynb is empty: it has no cells at all")
+    reply = make_subject({}, report).probe("count_parameters", **NET_ARGS)
+    assert reply == {"status": "unreadable", "reason": "x.ipynb is empty: it has no cells at all"}
+
+
+# --- the judge ---------------------------------------------------------------------------------------------
+
+def test_grading_an_empty_namespace_fails_every_check_as_not_defined(make_subject):
+    started = time.monotonic()
+    results = judge.grade(make_subject({}))
+    assert time.monotonic() - started < 10
+    assert [r.check_id for r in results] == [check.id for check in REGISTRY]
+    for check, result in zip(REGISTRY, results):
+        assert result.status == "failed" and not result.passed
+        assert result.score == 0 and result.max_score == check.points
+        assert result.feedback.startswith(f"`{check.exercise}` is not defined in your notebook"), result.feedback
+
+
+def test_grade_can_leave_out_hidden_checks_and_take_a_subset(make_subject):
+    subject = make_subject({})
+    visible = judge.grade(subject, include_hidden=False)
+    assert [r.check_id for r in visible] == [c.id for c in REGISTRY if not c.hidden]
+    chosen = [c for c in REGISTRY if c.exercise == "count_parameters"]
+    assert [r.check_id for r in judge.grade(subject, chosen)] == [c.id for c in chosen]
+
+
+def test_run_check_turns_grader_trouble_into_a_failed_result(make_subject):
+    def broken(subject):
+        raise KeyError("surprise")
+
+    result = judge.run_check(Check("demo", "broken", 2, "A check with a bug", broken), make_subject({}))
+    assert (result.status, result.score, result.max_score) == ("failed", 0.0, 2)
+    assert "could not check this (KeyError" in result.feedback and "teaching assistant" in result.feedback
+
+
+def test_run_check_gives_full_points_or_the_check_feedback(make_subject):
+    def passes(subject):
+        return None
+
+    def fails(subject):
+        raise CheckFailed("3", "4", "add one less")
+
+    subject = make_subject({})
+    assert judge.run_check(Check("demo", "ok", 1.5, "t", passes), subject).score == 1.5
+    failed = judge.run_check(Check("demo", "no", 1.5, "t", fails), subject)
+    assert failed.score == 0 and failed.feedback == "Expected: 3\nFound: 4\nHint: add one less"
+
+
+def test_a_working_answer_passes_its_checks(make_subject):
+    def count_parameters(net):
+        return sum(param.data().size for param in net.collect_params().values())
+
+    chosen = [c for c in REGISTRY if c.exercise == "count_parameters" and c.name != "any_net"]
+    results = judge.grade(make_subject({"count_parameters": count_parameters}), chosen)
+    assert results and all(r.passed and r.score == r.max_score for r in results), [r.feedback for r in results]
+
+
+def test_load_notes_and_missing_names_point_at_the_failed_cells(make_subject):
+    problem = CellProblem(4, "def count_parameters(net)", "syntax", "SyntaxError", "invalid syntax (line 1)")
+    subject = make_subject({}, LoadReport(notebook="x.ipynb", cells_run=5, problems=[problem]))
+    notes = judge.load_notes(subject)
+    assert notes == [problem.describe()]
+    check = next(c for c in REGISTRY if c.exercise == "count_parameters")
+    result = judge.with_load_notes(judge.run_check(check, subject), notes)
+    assert "is not defined in your notebook" in result.feedback
+    assert result.feedback.endswith("These cells did not run to the end:\n  - " + problem.describe())
+
+
+def test_a_notebook_that_is_not_json_gets_zero_everywhere_naming_the_notebook(tmp_path):
+    path = tmp_path / "homework.ipynb"
+    path.write_text("this is not JSON at all")
+    subject = LocalSubject.from_notebook(path, cell_timeout=5, probe_timeout=2)
+    try:
+        results = judge.grade(subject)
+        assert len(results) == len(REGISTRY)
+        for result in results:
+            assert result.score == 0 and result.status == "failed"
+            assert "homework.ipynb" in result.feedback and "could not be graded" in result.feedback
+        assert judge.load_notes(subject) == [subject.report.unreadable]
+        assert "homework.ipynb" in subject.report.unreadable
+        scratch = subject.context.scratch
+        assert scratch.is_dir()
+    finally:
+        subject.close()
+    assert not scratch.exists()  # the subject cleans up the scratch folder it made
