@@ -59,7 +59,7 @@ def time_import(env: dict) -> float:
 
 
 def time_selfcheck(env: dict) -> float:
-    command = [sys.executable, "-m", "pytest", "autograder", "-q", "-p", "no:cacheprovider",
+    command = [sys.executable, "-m", "pytest", "autograder", "--assert=plain", "-q", "-p", "no:cacheprovider",
                "--submission", str(SOLUTION)]
     seconds, process = timed_run(command, env)
     if process.returncode != 0:
