@@ -95,6 +95,28 @@ def expect_ok(reply: dict, name: str) -> dict:
     raise CheckFailed("an answer the grader can read", f"a malformed reply ({reply.get('message', status)})")
 
 
+def recorded_until(reply: dict, key: str, name: str) -> dict:
+    """The probe's data as far as ``key``: the whole reply, or what it recorded before a later step failed.
+
+    A check about what happens at ``initialize()`` should not lose its points because the forward pass after
+    it fails: that failure belongs to the checks about the forward pass. The returned dict keeps the failed
+    reply under ``"failure"`` for :func:`completed`.
+    """
+    if reply.get("status") == "ok":
+        return reply
+    partial = reply.get("partial") or {}
+    if key not in partial:
+        expect_ok(reply, name)
+    return {**partial, "failure": reply}
+
+
+def completed(data: dict, name: str) -> dict:
+    """``data`` when the probe ran to its end, else the feedback of the step that failed."""
+    if "failure" in data:
+        expect_ok(data["failure"], name)
+    return data
+
+
 def expect_implemented(reply: dict, name: str) -> None:
     """Fail only when the reply shows the stub is still there (NotImplementedError), whatever else it shows."""
     if reply.get("status") == "raised" and reply.get("error_type") == "NotImplementedError":
@@ -105,8 +127,8 @@ def raised_hint(reply: dict) -> str:
     """A hint for the common errors MXNet gives in this unit."""
     message = reply.get("message", "")
     if "Shape inconsistent" in message or "shape" in message.lower() and "dense" in message.lower():
-        return ("a layer's in_units does not match the number of units of the layer before it: "
-                "each in_units must be the previous layer's units (784 for the first).")
+        return ("a layer's in_units does not match what reaches it: the first layer gets the input's "
+                "features (the in_units argument), each next one the units of the layer before it.")
     if "not been initialized" in message or "has not been initialized" in message:
         return ("a parameter was never initialized: are all layers registered as children "
                 "(created in name_scope() and assigned to attributes, or added with add/register_child)?")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import strategies
-from .base import CheckFailed, check, expect_ok
+from .base import CheckFailed, check, expect_ok, recorded_until
 from .examples import for_all
 from .nets import judge_forward, judge_shapes, layer_names, relative_name, weight_shapes, weights_of
 
@@ -13,10 +13,15 @@ MNIST_BATCH = {"mnist": True, "rows": 64}
 SEQUENTIAL = "mxnet.gluon.nn.basic_layers.Sequential"
 
 
-def probe_builder(subject, builder: str, kwargs: dict, batch=None, initializer=None) -> dict:
-    """Run the lifecycle probe for a builder and insist on a Block back."""
-    reply = expect_ok(subject.probe("lifecycle", builder=builder, kwargs=kwargs, batch=batch or MNIST_BATCH,
-                                    initializer=initializer), builder)
+def probe_builder(subject, builder: str, kwargs: dict, batch=None, initializer=None, needs: str | None = None) -> dict:
+    """Run the lifecycle probe for a builder and insist on a Block back.
+
+    With ``needs`` (a step: ``before_init``, ``after_init``), data recorded up to that step is enough, even
+    when a later step failed; otherwise the whole lifecycle must have run.
+    """
+    reply = subject.probe("lifecycle", builder=builder, kwargs=kwargs, batch=batch or MNIST_BATCH,
+                          initializer=initializer)
+    reply = recorded_until(reply, needs, builder) if needs else expect_ok(reply, builder)
     if "mxnet.gluon.block.Block" not in reply["types"]:
         raise CheckFailed(f"{reply['call']} to return a gluon Block (an nn.Sequential)",
                           f"it returned {reply['types'][0]}", "return the net you built")

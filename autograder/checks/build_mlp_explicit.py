@@ -13,7 +13,7 @@ CHAIN_HINT = "each layer's in_units must be the units of the layer before it (in
 
 @check(EXERCISE, 2, "initialize() allocates every weight before any data is seen")
 def allocates_at_once(subject):
-    reply = probe_builder(subject, EXERCISE, {})
+    reply = probe_builder(subject, EXERCISE, {}, needs="after_init")
     for param in weights_of(reply["after_init"]):
         if param["data_error"] is not None or 0 in param["shape"]:
             raise CheckFailed(
@@ -25,7 +25,7 @@ def allocates_at_once(subject):
 
 @check(EXERCISE, 1, "in_units is chained from layer to layer")
 def in_units_chain(subject):
-    reply = probe_builder(subject, EXERCISE, {})
+    reply = probe_builder(subject, EXERCISE, {}, needs="after_init")
     judge_shapes(reply["after_init"], weight_shapes(784, (128, 64), 10), "right after initialize()", CHAIN_HINT)
 
 
@@ -39,7 +39,7 @@ def forward(subject):
 def any_in_units(subject, in_units, hidden, num_outputs):
     kwargs = {"in_units": in_units, "hidden": hidden, "num_outputs": num_outputs}
     batch = {"rows": 4, "in_units": in_units, "seed": 1}
-    reply = probe_builder(subject, EXERCISE, kwargs, batch=batch)
+    reply = probe_builder(subject, EXERCISE, kwargs, batch=batch, needs="after_init")
     judge_shapes(reply["after_init"], weight_shapes(in_units, hidden, num_outputs),
                  f"right after initialize() for {reply['call']}", CHAIN_HINT)
     judge_forward(reply, len(hidden), reply["call"])

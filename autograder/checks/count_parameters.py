@@ -25,8 +25,13 @@ def judge_count(subject, in_units: int, hidden, num_outputs: int, deferred: bool
         raise CheckFailed(f"the int {expected} for {net}", shown,
                           "return a Python int: sum p.data().size over net.collect_params().values()")
     if value["value"] != expected:
-        hint = "count the biases too" if value["value"] == expected - sum([*hidden, num_outputs]) else (
-            "count every element of each parameter (its size), not the number of parameters or layers")
+        arrays = 2 * (len(hidden) + 1)
+        if value["value"] in (arrays, arrays // 2):
+            hint = "count every element of each parameter (its size), not the number of parameters or layers"
+        elif value["value"] == expected - sum([*hidden, num_outputs]):
+            hint = "count the biases too"
+        else:
+            hint = "count every element of each parameter: sum p.data().size over net.collect_params().values()"
         raise CheckFailed(f"{expected} parameters for {net}", f"{value['value']}", hint)
 
 

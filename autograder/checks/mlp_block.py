@@ -36,10 +36,7 @@ def is_block(subject):
 
 @check(EXERCISE, 1, "Its layers are registered children, named under its prefix")
 def registered_layers(subject):
-    reply = subject.probe("lifecycle", builder=EXERCISE, kwargs={}, batch=MNIST_BATCH)
-    data = reply if reply["status"] == "ok" else reply.get("partial", {})
-    if "before_init" not in data:  # it failed before its parameters could even be listed
-        expect_ok(reply, EXERCISE)
+    data = probe_builder(subject, EXERCISE, {}, needs="before_init")
     params = data["before_init"]
     if len(params) != 6:
         raise CheckFailed("MLP() to register 3 Dense layers: 6 parameters in collect_params()",

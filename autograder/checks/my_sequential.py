@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import strategies
-from .base import CheckFailed, check, expect_implemented, expect_ok
+from .base import CheckFailed, check, expect_implemented, expect_ok, recorded_until
 from .examples import for_all
 from .mlp_block import judge_own_block
 from .nets import close, mlp_forward, output_array
@@ -25,9 +25,7 @@ def added_text(groups) -> str:
 
 def judge_registered(reply: dict, groups) -> None:
     """Every parameter of every added layer appears in collect_params(), in the order added."""
-    data = reply if reply["status"] == "ok" else reply.get("partial", {})
-    if "collected" not in data:  # it failed before add() had run
-        expect_ok(reply, EXERCISE)
+    data = recorded_until(reply, "collected", EXERCISE)
     expected = [layer[kind]["name"] for layer in data["layers"] for kind in ("weight", "bias")]
     collected = data["collected"]
     if collected != expected:
@@ -39,6 +37,11 @@ def judge_registered(reply: dict, groups) -> None:
 
 def judge_in_order(reply: dict, groups) -> None:
     """The output equals the added layers applied one after the other."""
+    if reply.get("status") == "raised" and reply["stage"].startswith("the forward pass"):
+        raise CheckFailed(f"forward to run the layers in the order they were added ({added_text(groups)})",
+                          f"the forward pass raised {reply['error_type']}: {reply['message']}",
+                          "each layer was made to take the previous layer's output, so running them in another "
+                          "order breaks the shapes: run the children in the order add() received them")
     reply = expect_ok(reply, EXERCISE)
     found = output_array(reply, "forward")
     layers = [(layer["weight"]["value"], layer["bias"]["value"]) for layer in reply["layers"]]

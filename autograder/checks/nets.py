@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import CheckFailed
+from .base import CheckFailed, completed
 
 ACTIVATIONS = {None: lambda z: z, "relu": lambda z: np.maximum(z, 0), "tanh": np.tanh}
 
@@ -91,6 +91,7 @@ def diagnose_output(found: np.ndarray, x: np.ndarray, layers, depth: int) -> str
 
 def judge_forward(reply: dict, depth: int, what: str) -> None:
     """The net's output on the probe's batch must equal the NumPy MLP over its own parameters."""
+    reply = completed(reply, what)
     found = output_array(reply, what)
     layers = weight_bias_pairs(reply["after_forward"])
     expected = mlp_forward(reply["input"], layers, mlp_activations(depth))

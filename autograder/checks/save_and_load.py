@@ -1,7 +1,7 @@
 """``save_and_load``: save parameters to a file, load them into a fresh net, and return that net."""
 from __future__ import annotations
 
-from .base import CheckFailed, check, expect_ok
+from .base import CheckFailed, check, completed, recorded_until
 from .nets import close, mlp_forward, mlp_activations, output_array, weight_bias_pairs
 
 EXERCISE = "save_and_load"
@@ -9,7 +9,8 @@ EXERCISE = "save_and_load"
 
 def judge_round_trip(subject, fresh: str) -> None:
     """The returned net is the one make_net() built, and it computes what the saved net computed."""
-    reply = expect_ok(subject.probe("save_and_load", hidden=[32, 16], num_outputs=10, fresh=fresh, seed=5), EXERCISE)
+    reply = subject.probe("save_and_load", hidden=[32, 16], num_outputs=10, fresh=fresh, seed=5)
+    reply = recorded_until(reply, "file_written", EXERCISE)
     if not reply["file_written"]:
         raise CheckFailed("save_and_load to write the parameters to `path`", "no file at path",
                           "call net.save_parameters(path) first")
@@ -19,6 +20,7 @@ def judge_round_trip(subject, fresh: str) -> None:
     if not reply["from_make_net"]:
         raise CheckFailed("the net that make_net() returned", f"a {reply['types'][0]}",
                           "return the fresh net you loaded the parameters into")
+    reply = completed(reply, EXERCISE)
     expected = mlp_forward(reply["input"], weight_bias_pairs(reply["saved"]), mlp_activations(2))
     found = output_array(reply, "the returned net")
     if not close(found, expected):

@@ -211,11 +211,10 @@ def run_cell(cell: CodeCell, namespace: dict, *, timeout: float | None, output: 
 
 def first_line_of(error: BaseException, limit: int = 300) -> str:
     """The first meaningful line of an error message (MXNet's run to pages of C++ stack)."""
-    for line in str(error).splitlines():
-        line = line.strip()
-        if line and not line.startswith(("Traceback", "Stack trace", "[bt]")):
-            return line[:limit]
-    return ""
+    lines = [line.strip() for line in str(error).splitlines()]
+    lines = [line for line in lines if line and not line.startswith(("Traceback", "Stack trace", "[bt]", 'File "'))]
+    errors = [line for line in lines if "Error:" in line or "error:" in line]
+    return (errors or lines or [""])[0][:limit]
 
 
 def load_notebook(path, *, cell_timeout: float | None = 60, workdir=None, namespace: dict | None = None):

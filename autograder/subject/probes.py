@@ -236,9 +236,10 @@ def save_and_load(ctx: ProbeContext, hidden: list, num_outputs: int, fresh: str,
     path = ctx.scratch_file(".params")
     with ctx.stage(f"save_and_load(net, make_net, {str(path)!r})"):
         loaded = round_trip(net, make_net, str(path))
-    reply = {"file_written": path.is_file(), "same_object": loaded is net,
-             "from_make_net": any(loaded is candidate for candidate in made), "types": type_names(loaded),
-             "saved": [param_state(param) for param in net.collect_params().values()], "input": x.asnumpy()}
+    reply = ctx.reply
+    reply.update(file_written=path.is_file(), same_object=loaded is net,
+                 from_make_net=any(loaded is candidate for candidate in made), types=type_names(loaded),
+                 saved=[param_state(param) for param in net.collect_params().values()], input=x.asnumpy())
     if isinstance(loaded, gluon.Block):
         with ctx.stage("the forward pass of the returned net"):
             reply["output"] = as_plain_value(loaded(x))
