@@ -1,0 +1,75 @@
+"""Helpers for the kit's tests: the reference notebook, copies of it with one answer changed, and grading them.
+
+A typical test::
+
+    nb = with_answer(reference_notebook(), "count_parameters", "def count_parameters(net):\\n    return 0\\n")
+    results = grade_notebook(write_notebook(nb, tmp_path))
+    assert not results["count_parameters.explicit_net"].passed
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "solutions" / "plumbing" / "plumbing.ipynb"
+RELEASE = ROOT / "assignments" / "plumbing" / "plumbing.ipynb"
+
+
+def reference_notebook() -> nbformat.NotebookNode:
+    """The instructor's notebook (``solutions/plumbing/plumbing.ipynb``), read afresh as nbformat 4."""
+    return nbformat.read(REFERENCE, as_version=4)
+
+
+def grade_id_of(cell) -> str | None:
+    """The nbgrader ``grade_id`` of a cell, or None for a cell without nbgrader metadata."""
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def with_answer(nb: nbformat.NotebookNode, grade_id: str, source: str) -> nbformat.NotebookNode:
+    """A copy of ``nb`` whose solution cell ``grade_id`` has ``source`` as its whole source.
+
+    ``nb`` itself is left unchanged, so answers can be swapped in one after the other
+    (``with_answer(with_answer(nb, a, ...), b, ...)``). Raises KeyError when no solution cell has that id.
+    """
+    changed = copy.deepcopy(nb)
+    for cell in changed.cells:
+        if cell.cell_type == "code" and grade_id_of(cell) == grade_id and cell.metadata["nbgrader"].get("solution"):
+            cell.source = source
+            return changed
+    known = [grade_id_of(cell) for cell in nb.cells if cell.get("metadata", {}).get("nbgrader", {}).get("solution")]
+    raise KeyError(f"no solution cell {grade_id!r}; solution cells: {', '.join(map(str, known))}")
+
+
+def write_notebook(nb: nbformat.NotebookNode, folder, name: str = "submission.ipynb") -> Path:
+    """Write ``nb`` as ``folder/name`` (creating ``folder`` if needed) and return that path."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    nbformat.write(nb, path)
+    return path
+
+
+def grade_with_report(path):
+    """Load the notebook at ``path`` in-process, run every check, and return ``(results, load_report)``.
+
+    ``results`` maps each check id to its :class:`~autograder.results.CheckResult`; ``load_report`` is the
+    :class:`~autograder.subject.notebook.LoadReport` of running the notebook's cells. The subject is always closed,
+    so its scratch folder does not outlive the call.
+    """
+    from autograder import judge
+    from autograder.subject.local import LocalSubject
+
+    subject = LocalSubject.from_notebook(path)
+    try:
+        results = {result.check_id: result for result in judge.grade(subject)}
+        return results, subject.report
+    finally:
+        subject.close()
+
+
+def grade_notebook(path) -> dict:
+    """Grade the notebook at ``path`` with every registered check: ``{check_id: CheckResult}``, in course order."""
+    return grade_with_report(path)[0]
