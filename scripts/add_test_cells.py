@@ -2,6 +2,9 @@
 
 Idempotent: old ``test_*`` cells are dropped first, so rerun it whenever checks or their points change, then
 regenerate the student version with ``nbgrader generate_assignment plumbing --force``.
+
+    python scripts/add_test_cells.py [NOTEBOOK]           # rewrite the test cells of NOTEBOOK (default: the source)
+    python scripts/add_test_cells.py --check [NOTEBOOK]   # exit 1 if that would change NOTEBOOK
 """
 import sys
 from pathlib import Path
@@ -18,15 +21,19 @@ EXERCISE_OF = {"mlp_block": "MLP", "my_sequential": "MySequential", "my_init": "
 def test_cell(check):
     grade_id = "test_" + check.id.replace(".", "_")
     source = f'from autograder.nbgrader_cells import check\ncheck("{check.id}")'
+    return graded_cell(grade_id, source, check.points)
+
+
+def graded_cell(grade_id, source, points):
     cell = nbformat.v4.new_code_cell(source)
     cell.id = grade_id.replace(".", "-")[:64]
-    cell.metadata["nbgrader"] = {"grade": True, "grade_id": grade_id, "locked": True, "points": check.points,
+    cell.metadata["nbgrader"] = {"grade": True, "grade_id": grade_id, "locked": True, "points": points,
                                  "schema_version": 3, "solution": False, "task": False}
     return cell
 
 
-def main(path=NOTEBOOK):
-    nb = nbformat.read(path, as_version=4)
+def with_test_cells(nb):
+    """The notebook ``nb`` with its test cells rewritten from the check registry (``nb`` is changed in place)."""
     cells = [c for c in nb.cells if not c.metadata.get("nbgrader", {}).get("grade_id", "").startswith("test_")]
     out, exercise, placed = [], None, set()
     for cell in cells:
@@ -45,9 +52,27 @@ def main(path=NOTEBOOK):
         sys.exit(f"no ex_*_check cell for {sorted(missing)}")
     nb.cells = out
     nbformat.validate(nb)
-    nbformat.write(nb, path)
-    print(f"{path}: {sum(len([c for c in REGISTRY if c.exercise == e]) for e in placed)} test cells")
+    return nb
+
+
+def main(argv=()):
+    argv = list(argv)
+    check_only = "--check" in argv
+    paths = [arg for arg in argv if arg != "--check"]
+    path = Path(paths[0]) if paths else NOTEBOOK
+    before = path.read_text()
+    after = nbformat.writes(with_test_cells(nbformat.reads(before, as_version=4))) + "\n"
+    if check_only:
+        if after != before:
+            print(f"{path}: test cells out of date; run python scripts/add_test_cells.py")
+            return 1
+        print(f"{path}: test cells up to date")
+        return 0
+    if after != before:
+        path.write_text(after)
+    print(f"{path}: {sum(1 for c in nbformat.reads(after, as_version=4).cells if c.metadata.get('nbgrader', {}).get('grade_id', '').startswith('test_'))} test cells")
+    return 0
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))
