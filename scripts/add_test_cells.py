@@ -1,5 +1,8 @@
 """Put one nbgrader autograded test cell per check after each exercise's ``ex_*_check`` cell of the source notebook.
 
+After them comes one cell per exercise with hidden checks (``instructor/hidden_checks.py``), all of it a
+``### BEGIN HIDDEN TESTS`` region: nbgrader strips it from the release and restores it when autograding.
+
 Idempotent: old ``test_*`` cells are dropped first, so rerun it whenever checks or their points change, then
 regenerate the student version with ``nbgrader generate_assignment plumbing --force``.
 
@@ -12,6 +15,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.checks import REGISTRY
+from instructor.hidden_checks import HIDDEN
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "solutions" / "plumbing" / "plumbing.ipynb"
 # grade_id of an exercise's solution cell -> the exercise name its checks carry
@@ -22,6 +26,17 @@ def test_cell(check):
     grade_id = "test_" + check.id.replace(".", "_")
     source = f'from autograder.nbgrader_cells import check\ncheck("{check.id}")'
     return graded_cell(grade_id, source, check.points)
+
+
+def hidden_test_cell(exercise, checks):
+    """One cell for an exercise's hidden checks: all of it is a hidden-test region, stripped from the release."""
+    ids = ", ".join(f'"{one.id}"' for one in checks)
+    source = ("# Hidden tests: graded when your notebook is collected.\n"
+              "### BEGIN HIDDEN TESTS\n"
+              "from instructor.hidden_checks import check_hidden\n"
+              f"check_hidden({ids})\n"
+              "### END HIDDEN TESTS")
+    return graded_cell(f"test_{exercise}_hidden", source, sum(one.points for one in checks))
 
 
 def graded_cell(grade_id, source, points):
@@ -46,8 +61,11 @@ def with_test_cells(nb):
             if not checks:
                 sys.exit(f"{meta['grade_id']}: no checks for exercise {exercise!r}")
             out.extend(test_cell(c) for c in checks)
+            hidden = [c for c in HIDDEN if c.exercise == exercise]
+            if hidden:
+                out.append(hidden_test_cell(exercise, hidden))
             placed.add(exercise)
-    missing = {c.exercise for c in REGISTRY} - placed
+    missing = {c.exercise for c in [*REGISTRY, *HIDDEN]} - placed
     if missing:
         sys.exit(f"no ex_*_check cell for {sorted(missing)}")
     nb.cells = out
