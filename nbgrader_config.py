@@ -4,6 +4,7 @@ Release the student version with (nbgrader runs `alembic` by name, so the venv's
     PATH=$PWD/.venv/bin:$PATH .venv/bin/nbgrader generate_assignment plumbing --force
 """
 import os
+import sys
 
 c = get_config()  # noqa: F821 -- provided by nbgrader/traitlets when this file is loaded
 
@@ -20,3 +21,15 @@ else:
     _cache = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "gluon-grader")
     os.makedirs(_cache, exist_ok=True)
     c.CourseDirectory.db_url = "sqlite:///" + os.path.join(_cache, "gradebook.db")
+
+# A test cell deleted from a submission is put back (and run) by autograde, like an edited locked cell is restored.
+c.OverwriteCells.add_missing_cells = True
+
+# Feedback shows neither the hidden tests (restored into the autograded notebook by autograde) nor their tracebacks.
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+
+sys.path.insert(0, c.CourseDirectory.root)  # the autograder package, when the kit is not installed
+from autograder.nbgrader_feedback import HideHiddenTests  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]

@@ -17,31 +17,44 @@ def check(*check_ids: str, namespace: dict | None = None) -> None:
     """Run the checks ``check_ids`` against ``namespace`` (default: the calling cell's globals)."""
     if namespace is None:
         namespace = sys._getframe(1).f_globals
-    failures = []
     with warnings.catch_warnings(), redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
         from .checks import find  # imports mxnet: keep its warnings off stderr too
+
+        checks = [find(check_id) for check_id in check_ids]
+    run_in_cell(checks, namespace)
+
+
+def run_in_cell(checks, namespace: dict, *, label=None) -> None:
+    """Grade ``checks`` against ``namespace``: print one line per passed check, raise with the feedback of the rest.
+
+    ``label(check)`` is what the printed line calls a check (default: its title); hidden checks pass a label
+    that does not give them away.
+    """
+    label = label or (lambda one: one.title)
+    failures = []
+    with warnings.catch_warnings(), redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
         from .judge import run_check
         from .subject.local import LocalSubject
         from .subject.notebook import LoadReport
 
         from hypothesis import configuration
 
-        checks = [find(check_id) for check_id in check_ids]
         scratch = tempfile.mkdtemp(prefix="gluon-grader-cell-")
         # Hypothesis would otherwise leave a .hypothesis folder next to the student's notebook.
         hypothesis_home = getattr(configuration, "__hypothesis_home_directory", None)
         configuration.set_hypothesis_home_dir(f"{scratch}/.hypothesis")
         try:
             subject = LocalSubject(namespace, LoadReport(notebook="this notebook"), scratch=scratch)
-            results = [run_check(one, subject) for one in checks]
+            results = [(one, run_check(one, subject)) for one in checks]
         finally:
             configuration.set_hypothesis_home_dir(hypothesis_home)
             shutil.rmtree(scratch, ignore_errors=True)
-    for result in results:
+    for one, result in results:
         if result.passed:
-            print(f"passed: {result.title} ({result.score:g}/{result.max_score:g})")
+            print(f"passed: {label(one)} ({result.score:g}/{result.max_score:g})")
         else:
-            failures.append(result.feedback.strip() or f"{result.title} failed")
+            failures.append(result.feedback.strip() or f"{label(one)} failed")
     if failures:
         raise AssertionError("\n".join(failures))

@@ -1,8 +1,11 @@
-"""The course as nbgrader runs it: generate, release, fetch, submit, collect, autograde, export, in a throw-away course.
+"""The course as nbgrader runs it: generate, release, fetch, submit, collect, autograde, export, generate_feedback,
+in a throw-away course configured by the course's own ``nbgrader_config.py``.
 
-Alice hands in the reference answers and must get every point: the autograded test cells print nothing on stderr
-(mxnet's and hypothesis's warnings included), or nbgrader would give them 0. Bob gets two exercises wrong and
-must get, test cell by test cell, what the pytest autograder gives his notebook.
+Alice hands in the reference answers and must get every point, hidden tests included: the autograded test cells
+print nothing on stderr (mxnet's and hypothesis's warnings included), or nbgrader would give them 0. Bob gets two
+exercises wrong and must get, test cell by test cell, what the pytest autograder gives his notebook (and what the
+hidden checks give it); he hands in after the due date. Carol gets one exercise wrong and tampers with the test
+cells (one emptied, one deleted, one worth 100 points): autograde restores them, so she gets what her answers earn.
 """
 import csv
 import getpass
@@ -17,12 +20,21 @@ import nbformat
 import pytest
 
 from autograder.checks import REGISTRY
+from instructor.hidden_checks import HIDDEN
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "solutions" / "plumbing" / "plumbing.ipynb"
 COURSE_ID = "gluon-plumbing-test"
+COURSE_CONFIG = ROOT / "nbgrader_config.py"
+HIDDEN_MARKS = ["BEGIN HIDDEN TESTS", "check_hidden", *{one.id for one in HIDDEN}, *{one.name for one in HIDDEN}]
+VISIBLE_POINTS = sum(check.points for check in REGISTRY)
+TOTAL_POINTS = VISIBLE_POINTS + sum(check.points for check in HIDDEN)
+DUE = "2024-06-01 12:00:00 UTC"
+SUBMITTED = {"alice": "2024-06-01 11:00:00.000000 UTC", "bob": "2024-06-02 12:00:00.000000 UTC",
+             "carol": "2024-06-01 11:59:00.000000 UTC"}
 
 pytestmark = pytest.mark.nbgrader
+STUDENTS = ("alice", "bob", "carol")
 
 
 def grade_id(check) -> str:
@@ -51,8 +63,13 @@ def nbgrader(*args, cwd, env):
 
 
 def config(folder: Path, course: Path, exchange: Path, db: Path) -> None:
+    """The course's own configuration (feedback preprocessors, missing cells), moved to a throw-away course."""
     (folder / "nbgrader_config.py").write_text(
         "c = get_config()\n"
+        f"exec(compile(open({str(COURSE_CONFIG)!r}).read(), {str(COURSE_CONFIG)!r}, 'exec'),\n"
+        f"     {{'get_config': get_config, '__file__': {str(COURSE_CONFIG)!r}, '__name__': 'course_config'}})\n"
+        "c.CourseDirectory.source_directory = 'source'\n"
+        "c.CourseDirectory.release_directory = 'release'\n"
         f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
         f"c.CourseDirectory.root = {str(course)!r}\n"
         f"c.CourseDirectory.db_url = {'sqlite:///' + str(db)!r}\n"
@@ -74,6 +91,26 @@ def bob_notebook(path: Path) -> None:
     nbformat.write(nb, path)
 
 
+def carol_notebook(path: Path) -> None:
+    """The reference answers but biases left out of count_parameters, and that exercise's test cells tampered with."""
+    nb = nbformat.read(SOURCE, as_version=4)
+    by_id = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell for cell in nb.cells}
+    by_id["count_parameters"].source = (
+        "def count_parameters(net):\n"
+        "    return int(sum(p.data().size for name, p in net.collect_params().items() if name.endswith('weight')))\n")
+    by_id["test_count_parameters_explicit_net"].source = "pass"
+    by_id["test_count_parameters_after_first_batch"].metadata["nbgrader"]["points"] = 100
+    nb.cells = [cell for cell in nb.cells if cell is not by_id["test_count_parameters_any_net"]]
+    nbformat.write(nb, path)
+
+
+def hand_in(course: Path, student: str, write) -> None:
+    folder = course / "submitted" / student / "plumbing"
+    folder.mkdir(parents=True)
+    write(folder / "plumbing.ipynb")
+    (folder / "timestamp.txt").write_text(SUBMITTED[student])
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     base = tmp_path_factory.mktemp("course")
@@ -93,33 +130,40 @@ def course(tmp_path_factory):
     # Alice fetches the student version through the exchange, answers with the reference solution and submits.
     nbgrader("fetch_assignment", "plumbing", cwd=student, env=env)
     fetched = student / "plumbing" / "plumbing.ipynb"
-    assert "raise NotImplementedError()" in fetched.read_text()
+    fetched_text = fetched.read_text()
+    assert "raise NotImplementedError()" in fetched_text
     shutil.copy(SOURCE, fetched)
     nbgrader("submit", "plumbing", cwd=student, env=env)
     nbgrader("collect", "plumbing", cwd=course, env=env)
     # The exchange knows students by their OS user name only: file the collected copy under alice.
     (course / "submitted" / getpass.getuser()).rename(course / "submitted" / "alice")
-    bob = course / "submitted" / "bob" / "plumbing"
-    bob.mkdir(parents=True)
-    bob_notebook(bob / "plumbing.ipynb")
-
-    nbgrader("autograde", "plumbing", "--create", cwd=course, env=env)
-    nbgrader("export", "--to", str(base / "grades.csv"), cwd=course, env=env)
+    (course / "submitted" / "alice" / "plumbing" / "timestamp.txt").write_text(SUBMITTED["alice"])
+    hand_in(course, "bob", bob_notebook)
+    hand_in(course, "carol", carol_notebook)
 
     from nbgrader.api import Gradebook
 
-    grades = {}
     with Gradebook("sqlite:///" + str(db), course_id=COURSE_ID) as gradebook:
-        for student_id in ("alice", "bob"):
+        gradebook.update_or_create_assignment("plumbing", duedate=DUE)
+    nbgrader("autograde", "plumbing", "--create", cwd=course, env=env)
+    nbgrader("generate_feedback", "plumbing", cwd=course, env=env)
+    nbgrader("export", "--to", str(base / "grades.csv"), cwd=course, env=env)
+
+    grades, late, max_score = {}, {}, None
+    with Gradebook("sqlite:///" + str(db), course_id=COURSE_ID) as gradebook:
+        max_score = gradebook.find_assignment("plumbing").max_score
+        for student_id in STUDENTS:
             notebook = gradebook.find_submission_notebook("plumbing", "plumbing", student_id)
             grades[student_id] = {grade.name: (grade.score, grade.max_score) for grade in notebook.grades}
+            late[student_id] = gradebook.find_submission("plumbing", student_id).total_seconds_late
     with open(base / "grades.csv", newline="") as handle:
         exported = {row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)}
-    return {"base": base, "course": course, "env": env, "grades": grades, "exported": exported}
+    return {"base": base, "course": course, "env": env, "grades": grades, "exported": exported, "late": late,
+            "max_score": max_score, "fetched": fetched_text}
 
 
 def test_alice_gets_full_marks(course):
-    total = sum(check.points for check in REGISTRY)
+    total = TOTAL_POINTS
     alice = course["grades"]["alice"]
     assert {name: score for name, (score, _) in alice.items() if score != max_score_of(alice, name)} == {}
     assert sum(max_score for _, max_score in alice.values()) == total
@@ -143,10 +187,63 @@ def test_bob_gets_what_the_pytest_autograder_gives(course):
     assert nbgrader_scores == pytest_scores
     failed = {check_id for check_id, score in pytest_scores.items() if score == 0}
     assert {check_id.split(".")[0] for check_id in failed} == {"build_mlp", "count_parameters"}
-    assert course["exported"]["bob"] == sum(pytest_scores.values()) < sum(check.points for check in REGISTRY)
+    hidden = hidden_scores(bob)
+    assert {name: course["grades"]["bob"][name][0] for name in hidden} == hidden
+    assert course["exported"]["bob"] == sum(pytest_scores.values()) + sum(hidden.values()) < TOTAL_POINTS
+
+
+def hidden_scores(notebook: Path) -> dict:
+    """What the hidden checks give a notebook, per hidden test cell, graded in this process."""
+    from autograder.judge import run_check
+    from autograder.subject.local import LocalSubject
+    from autograder.subject.notebook import load_notebook
+
+    scratch = notebook.parent.parent.parent.parent / "scratch-hidden"
+    scratch.mkdir(exist_ok=True)
+    namespace, report = load_notebook(notebook, workdir=scratch)
+    subject = LocalSubject(namespace, report, scratch=str(scratch))
+    scores = {}
+    for check in HIDDEN:
+        name = f"test_{check.exercise}_hidden"
+        scores[name] = scores.get(name, 0) + run_check(check, subject).score
+    return scores
+
+
+def test_gradebook_max_score_counts_the_hidden_tests(course):
+    assert HIDDEN and course["max_score"] == TOTAL_POINTS > VISIBLE_POINTS
+    assert {name for name in course["grades"]["alice"] if name.endswith("_hidden")} == {
+        f"test_{check.exercise}_hidden" for check in HIDDEN}
+
+
+def test_hidden_tests_are_in_neither_the_release_nor_the_feedback(course):
+    feedback = {student: course["course"] / "feedback" / student / "plumbing" / "plumbing.html" for student in STUDENTS}
+    assert [student for student, path in feedback.items() if not path.exists()] == []
+    shown = {"committed release": (ROOT / "assignments" / "plumbing" / "plumbing.ipynb").read_text(),
+             "release": (course["course"] / "release" / "plumbing" / "plumbing.ipynb").read_text(),
+             "fetched": course["fetched"], **{student: path.read_text() for student, path in feedback.items()}}
+    assert {what: [mark for mark in HIDDEN_MARKS if mark in text] for what, text in shown.items()} == {
+        what: [] for what in shown}
+    assert "hidden test (1/1)" in shown["alice"]  # the hidden tests ran and passed, without a word about what they are
+
+
+def test_tampered_test_cells_are_restored(course):
+    carol = course["grades"]["carol"]
+    alice = course["grades"]["alice"]
+    assert {name: max_score for name, (_, max_score) in carol.items()} == {
+        name: max_score for name, (_, max_score) in alice.items()}
+    lost = {name: score for name, (score, max_score) in carol.items() if score != max_score}
+    assert lost == {"test_count_parameters_explicit_net": 0, "test_count_parameters_after_first_batch": 0,
+                    "test_count_parameters_any_net": 0, "test_count_parameters_hidden": 0}
+    earned = sum(score for score, _ in carol.values())
+    assert earned == course["exported"]["carol"] == TOTAL_POINTS - 3 - 1 < TOTAL_POINTS
+
+
+def test_late_submission_is_marked_late(course):
+    assert course["late"]["bob"] == 24 * 3600
+    assert course["late"]["alice"] == course["late"]["carol"] == 0
 
 
 def test_test_cells_leave_no_files_beside_the_notebook(course):
-    for student in ("alice", "bob"):
+    for student in STUDENTS:
         folder = course["course"] / "autograded" / student / "plumbing"
         assert sorted(path.name for path in folder.iterdir() if path.name.startswith(".")) == []
