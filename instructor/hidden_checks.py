@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sys
 
-from autograder.checks.base import Check
+from autograder.checks import find
+from autograder.checks.base import Check, check
 from autograder.checks.build_mlp import probe_builder
 from autograder.checks.count_parameters import judge_count
 from autograder.checks.nets import judge_forward, judge_shapes, weight_shapes
@@ -18,12 +19,7 @@ HIDDEN: list[Check] = []
 
 def hidden_check(exercise: str, points: float, title: str):
     """Register the decorated ``function(subject)`` as a hidden check of ``exercise`` worth ``points``."""
-
-    def register(function):
-        HIDDEN.append(Check(exercise, function.__name__, points, title, function, hidden=True))
-        return function
-
-    return register
+    return check(exercise, points, title, hidden=True, registry=HIDDEN)
 
 
 @hidden_check("build_mlp", 1, "No hidden layer: build_mlp(hidden=(), num_outputs=3) is a single Dense(3)")
@@ -41,10 +37,8 @@ def no_hidden_layer_count(subject):
 
 
 def find_hidden(check_id: str) -> Check:
-    for one in HIDDEN:
-        if one.id == check_id:
-            return one
-    raise KeyError(f"no hidden check {check_id!r}")
+    """The hidden check with id ``exercise.name``."""
+    return find(check_id, HIDDEN)
 
 
 def check_hidden(*check_ids: str, namespace: dict | None = None) -> None:

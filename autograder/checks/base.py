@@ -54,11 +54,16 @@ class Check:
 REGISTRY: list[Check] = []
 
 
-def check(exercise: str, points: float, title: str, *, hidden: bool = False):
-    """Register the decorated ``function(subject)`` as a check of ``exercise`` worth ``points``."""
+def check(exercise: str, points: float, title: str, *, hidden: bool = False, registry: list | None = None):
+    """Register the decorated ``function(subject)`` as a check of ``exercise`` worth ``points``.
+
+    Checks go to the autograder's :data:`REGISTRY` unless another ``registry`` is given (hidden checks keep
+    their own, outside what students receive).
+    """
 
     def register(function):
-        REGISTRY.append(Check(exercise, function.__name__, points, title, function, hidden))
+        (REGISTRY if registry is None else registry).append(
+            Check(exercise, function.__name__, points, title, function, hidden))
         return function
 
     return register
