@@ -68,12 +68,17 @@ def subject(notebook, pytestconfig):
     loaded.close()
 
 
+@pytest.fixture(scope="session")
+def notes(subject):
+    """What went wrong while the notebook loaded, one line per cell."""
+    return load_notes(subject)
+
+
 @pytest.fixture
-def grade_check(subject, notebook, request):
+def grade_check(subject, notebook, notes, request):
     """Run a check against the subject, record its result, and fail the test with the feedback alone."""
 
     def run(check):
-        notes = load_notes(subject)
         result = with_load_notes(run_check(check, subject), notes)
         request.config.stash[GRADED].append((notebook, result, notes))
         if not result.passed:

@@ -16,7 +16,6 @@ RELEASE = ROOT / "assignments" / "plumbing" / "plumbing.ipynb"
 def run_autograder(*args, cwd=ROOT):
     """Run `python -m pytest autograder ARGS` and return the completed process."""
     env = dict(os.environ)
-    env.setdefault("GLUON_GRADER_MNIST", str(ROOT.parent / "shared" / "data" / "mnist"))
     return subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "autograder"), "-p", "no:cacheprovider", *args],
                           cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 

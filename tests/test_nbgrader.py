@@ -47,7 +47,6 @@ def environment(home: Path) -> dict:
     env["JUPYTER_CONFIG_DIR"] = str(home / ".jupyter")
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])  # nbgrader runs `alembic`
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))  # the kernel's autograder
-    env.setdefault("GLUON_GRADER_MNIST", str(ROOT.parent / "shared" / "data" / "mnist"))
     env.pop("NBGRADER_DB_URL", None)
     return env
 

@@ -56,7 +56,6 @@ def test_test_cells_write_nothing_to_stderr_even_with_every_warning_on(tmp_path)
     report = tmp_path / "cells.json"
     env = dict(os.environ, PYTHONWARNINGS="always",
                PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    env.setdefault("GLUON_GRADER_MNIST", str(ROOT.parent / "shared" / "data" / "mnist"))
     process = subprocess.run([sys.executable, "-W", "always", "-c", RUNNER, str(SOURCE), str(report)],
                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert process.returncode == 0, process.stdout + process.stderr

@@ -11,20 +11,20 @@ import tempfile
 from .. import protocol
 from . import probes  # noqa: F401  (registers the probes)
 from .notebook import LoadReport, load_notebook
-from .probing import ProbeContext, answer
+from .probing import PROBE_TIMEOUT, ProbeContext, answer
 
 
 class LocalSubject:
     """Student code and probes in this process; :meth:`probe` answers with decoded plain data."""
 
     def __init__(self, namespace: dict, report: LoadReport, *, scratch: str, mnist_dir=None,
-                 probe_timeout: float | None = 10, owns_scratch: bool = False):
+                 probe_timeout: float | None = PROBE_TIMEOUT, owns_scratch: bool = False):
         self.context = ProbeContext(namespace, report, scratch=scratch, mnist_dir=mnist_dir)
         self.probe_timeout = probe_timeout
         self._owns_scratch = owns_scratch
 
     @classmethod
-    def from_notebook(cls, path, *, cell_timeout: float | None = 60, probe_timeout: float | None = 10,
+    def from_notebook(cls, path, *, cell_timeout: float | None = 60, probe_timeout: float | None = PROBE_TIMEOUT,
                       mnist_dir=None) -> "LocalSubject":
         """Run the notebook at ``path`` in a scratch folder and wrap its namespace."""
         scratch = tempfile.mkdtemp(prefix="gluon-grader-")

@@ -143,6 +143,7 @@ class _QuietShell:
     """
 
     RUNS_ITS_CODE = {"time", "timeit", "capture", "prun"}
+    LINE_RUNS_ITS_CODE = RUNS_ITS_CODE - {"capture"}
 
     def __init__(self, namespace: dict):
         self.namespace = namespace
@@ -152,7 +153,7 @@ class _QuietShell:
             exec(compile(to_python(code), f"<%{name}>", "exec"), self.namespace)
 
     def run_line_magic(self, name, line, *args, **kwargs):
-        if name in ("time", "timeit", "prun"):
+        if name in self.LINE_RUNS_ITS_CODE:
             self._run(name, line)
         return None
 

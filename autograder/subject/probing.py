@@ -24,6 +24,9 @@ from .notebook import LoadReport, first_line_of
 
 PROBES: dict = {}
 
+#: Seconds a probe may run student code before it is stopped.
+PROBE_TIMEOUT = 10
+
 
 def probe(function):
     """Register ``function`` as a probe under its own name."""
@@ -97,7 +100,7 @@ class ProbeContext:
         return self._mnist[:rows]
 
 
-def answer(ctx: ProbeContext, name: str, args: dict, *, timeout: float | None = 10) -> dict:
+def answer(ctx: ProbeContext, name: str, args: dict, *, timeout: float | None = PROBE_TIMEOUT) -> dict:
     """Run probe ``name`` with ``args`` and return its reply dict (never raises for student misbehaviour)."""
     if ctx.report.unreadable:
         return {"status": "unreadable", "reason": ctx.report.unreadable}
