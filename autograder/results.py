@@ -24,3 +24,43 @@ class CheckResult:
     def to_dict(self) -> dict:
         """Plain data, e.g. for JSON."""
         return asdict(self)
+
+
+@dataclass
+class SubmissionResult:
+    """Everything the batch grader knows about one student's submission, as every batch reporter sees it.
+
+    ``status`` is ``graded`` when the kit could grade it (whatever the score; a broken notebook is graded 0 with
+    the reason in ``notes``) and ``error`` when the grader itself failed (``notes`` says why). ``sandbox`` says
+    how the student's code was isolated, e.g. ``bubblewrap`` or ``plain processes (bubblewrap not found)``.
+    """
+
+    student: str
+    notebook: str
+    results: list[CheckResult]
+    notes: list[str]
+    status: str = "graded"
+    sandbox: str = ""
+    seconds: float = 0.0
+    sha256: str = ""
+
+    @property
+    def score(self) -> float:
+        """Points earned over all checks."""
+        return sum(r.score for r in self.results)
+
+    @property
+    def max_score(self) -> float:
+        """Points available over all checks."""
+        return sum(r.max_score for r in self.results)
+
+    def to_dict(self) -> dict:
+        """Plain data, e.g. for the ``extra_data`` of results.json."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "SubmissionResult":
+        """Inverse of :meth:`to_dict`."""
+        fields = dict(data)
+        fields["results"] = [CheckResult(**r) for r in fields["results"]]
+        return cls(**fields)
