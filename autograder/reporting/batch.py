@@ -21,8 +21,8 @@ from pathlib import Path
 from ..results import SubmissionResult
 from .feedback import feedback_markdown
 from .files import safe_folder_name, write_text
-from .gradescope import results_json, write_json
 from .grades_csv import grades_csv
+from .gradescope import results_json, write_json
 from .html_report import class_report_html
 from .junit import junit_xml
 

@@ -58,8 +58,8 @@ def _failed_checks(sub: SubmissionResult) -> list[str]:
     """One section per failed check: title, points lost, the feedback as typed."""
     lines = []
     for r in (r for r in sub.results if not r.passed):
-        lines += ["", f"### {r.check_id}: {r.title} (lost {points(r.max_score - r.score)} of {points(r.max_score)} "
-                      f"points)", "", fenced(r.feedback or "(no feedback)")]
+        lost = f"lost {points(r.max_score - r.score)} of {points(r.max_score)} points"
+        lines += ["", f"### {r.check_id}: {r.title} ({lost})", "", fenced(r.feedback or "(no feedback)")]
     return lines
 
 
