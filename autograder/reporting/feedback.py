@@ -23,7 +23,8 @@ def _longest_backtick_run(text: str) -> int:
 def fenced(text: str) -> str:
     """``text`` as a fenced code block that no line of ``text`` can close."""
     fence = "`" * max(3, _longest_backtick_run(text) + 1)
-    return f"{fence}text\n{text.rstrip(chr(10))}\n{fence}"
+    body = text.rstrip("\n")
+    return f"{fence}text\n{body}\n{fence}"
 
 
 def code_span(text: str) -> str:

@@ -99,12 +99,16 @@ def _students_table(subs: list[SubmissionResult]) -> str:
                     _cell(sub.status), _feedback_link(sub.student)] for sub in by_student(subs)])
 
 
+def _lines(notes: list[str]) -> str:
+    """The notes, one per line."""
+    return "\n".join(notes)
+
+
 def _errors_section(errors: list[SubmissionResult]) -> str:
     """The submissions the grader could not grade, each with its notes."""
     if not errors:
         return ""
-    items = "".join(f"<li>{escape(sub.student)}<pre>{escape(chr(10).join(sub.notes))}</pre></li>"
-                    for sub in by_student(errors))
+    items = "".join(f"<li>{escape(sub.student)}<pre>{escape(_lines(sub.notes))}</pre></li>" for sub in by_student(errors))
     return f"<h2>Could not grade</h2><ul>{items}</ul>"
 
 
