@@ -9,7 +9,7 @@ export GLUON_GRADER_MNIST ?= $(abspath $(CURDIR)/../shared/data/mnist)
 # nbgrader runs `alembic` by name: the venv's bin/ must be on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install selfcheck test bench
+.PHONY: install sandbox selfcheck test bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-install: $(VENV)/.installed
+# bubblewrap sandboxes student code (Debian package `bubblewrap`); without it the kit falls back to plain
+# processes and says so loudly. Installed with apt-get as root, or with sudo when that needs no password.
+sandbox:
+	@command -v bwrap >/dev/null || scripts/install_bubblewrap.sh
+
+install: $(VENV)/.installed sandbox
 
 selfcheck: install
 	$(BIN)/python -m pytest autograder --assert=plain --submission solutions/plumbing/plumbing.ipynb

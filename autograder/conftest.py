@@ -26,6 +26,11 @@ def pytest_addoption(parser):
     group.addoption("--results-json", metavar="PATH", help="write the result in Gradescope's results.json format")
     group.addoption("--mnist-dir", metavar="DIR", help="folder of the four MNIST idx .gz files")
     group.addoption("--cell-timeout", type=float, default=60.0, metavar="S", help="time limit per notebook cell")
+    group.addoption("--timeout", type=float, default=300.0, metavar="S",
+                    help="wall-time limit for the whole notebook and its checks")
+    group.addoption("--memory", type=int, default=2048, metavar="MB", help="memory limit of the notebook's process")
+    group.addoption("--in-process", action="store_true",
+                    help="run the notebook in pytest's own process (faster to debug; no protection from it)")
 
 
 def pytest_configure(config):
@@ -58,14 +63,48 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture(scope="session")
-def subject(notebook, pytestconfig):
-    """The loaded notebook, ready to answer probes."""
-    from autograder.subject.local import LocalSubject
+def worker(pytestconfig):
+    """The warm, sandboxed process that runs the notebooks (bubblewrap where it works)."""
+    from autograder import mnist
+    from autograder.runner.sandbox import Limits
+    from autograder.runner.worker import Worker
 
-    loaded = LocalSubject.from_notebook(notebook, cell_timeout=pytestconfig.getoption("cell_timeout"),
-                                        mnist_dir=pytestconfig.getoption("mnist_dir"))
-    yield loaded
-    loaded.close()
+    limits = Limits(wall_s=pytestconfig.getoption("timeout"), memory_mb=pytestconfig.getoption("memory"))
+    with Worker(limits=limits, mnist_dir=str(mnist.find_mnist_dir(pytestconfig.getoption("mnist_dir"))),
+                cell_timeout=pytestconfig.getoption("cell_timeout")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def subject(notebook, pytestconfig, request):
+    """The loaded notebook, ready to answer probes: in the sandboxed worker, or here with --in-process."""
+    if pytestconfig.getoption("in_process"):
+        from autograder.subject.local import LocalSubject
+
+        loaded = LocalSubject.from_notebook(notebook, cell_timeout=pytestconfig.getoption("cell_timeout"),
+                                            mnist_dir=pytestconfig.getoption("mnist_dir"))
+        yield loaded
+        loaded.close()
+        return
+    worker = request.getfixturevalue("worker")
+    with worker.subject(read_submission(notebook), notebook.name) as remote:
+        yield remote
+
+
+def read_submission(notebook: Path) -> bytes:
+    """The notebook's bytes; an unreadable file is graded as an empty one (the checks then say why)."""
+    try:
+        return notebook.read_bytes()
+    except OSError:
+        return b""
+
+
+def pytest_report_header(config):
+    if config.getoption("in_process"):
+        return "gluon-grader: notebooks run in this process (--in-process): no sandbox"
+    from autograder.runner.sandbox import detect
+
+    return f"gluon-grader: notebooks run in {detect().describe()}"
 
 
 @pytest.fixture(scope="session")

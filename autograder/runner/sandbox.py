@@ -11,6 +11,7 @@ import functools
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -80,15 +81,29 @@ def detect() -> Isolation:
     return Isolation(BUBBLEWRAP)
 
 
-def student_uid(slot: int) -> int | None:
-    """The unprivileged uid of worker ``slot``'s students, when the grader can switch users (runs as root)."""
-    return FIRST_UID + slot if os.geteuid() == 0 else None
+def student_uid(slot: int, isolation: Isolation) -> int | None:
+    """The unprivileged uid of worker ``slot``'s students, when the grader can switch users (runs as root).
+
+    Without the sandbox the student uid sees the real file system, so it is used only where it can read the
+    Python installation (a pyenv under a private ``/root`` it cannot).
+    """
+    if os.geteuid() != 0:
+        return None
+    if not isolation.sandboxed and not all(world_readable(path) for path in (sys.prefix, sys.base_prefix)):
+        return None
+    return FIRST_UID + slot
+
+
+def world_readable(path: str) -> bool:
+    """Whether every folder from / down to ``path`` lets any user in."""
+    folder = Path(path).resolve()
+    return all(os.stat(part).st_mode & stat.S_IXOTH for part in [folder, *folder.parents])
 
 
 def zygote_settings(slot: int, isolation: Isolation, in_fd: int, out_fd: int, scratch_root: str,
                     max_notebook_bytes: int) -> dict:
     """What the zygote needs to know, as plain data."""
-    return {"in_fd": in_fd, "out_fd": out_fd, "uid": student_uid(slot), "sandboxed": isolation.sandboxed,
+    return {"in_fd": in_fd, "out_fd": out_fd, "uid": student_uid(slot, isolation), "sandboxed": isolation.sandboxed,
             "scratch_root": scratch_root, "max_notebook_bytes": max_notebook_bytes}
 
 

@@ -1,0 +1,144 @@
+"""The runner that isolates student code: framing, the sandboxed worker, its limits and its clean-up.
+
+Notebooks here are the released stub with one extra cell, so each costs a fraction of a second; a cell that
+wants to tell the test something raises an error whose message lands in the load notes.
+"""
+import os
+import subprocess
+import time
+from textwrap import dedent
+
+import nbformat
+import pytest
+
+from autograder import judge, protocol
+from autograder.runner import channel
+from autograder.runner.sandbox import FIRST_UID, Isolation, Limits, detect
+from autograder.runner.worker import Worker
+from notebooks import RELEASE, ROOT
+
+SANDBOXED = detect().sandboxed
+needs_bubblewrap = pytest.mark.skipif(not SANDBOXED, reason="bubblewrap cannot run here")
+
+
+def stub_with(code: str) -> bytes:
+    """The released notebook with ``code`` as its first cell (code cell 1), as bytes."""
+    nb = nbformat.read(RELEASE, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(dedent(code)))
+    return nbformat.writes(nb).encode()
+
+
+def notes_of(worker: Worker, notebook: bytes) -> tuple[list[str], object]:
+    """Run ``notebook`` in ``worker``; return its load notes and the remote subject."""
+    with worker.subject(notebook) as subject:
+        notes = judge.load_notes(subject)
+    return notes, subject
+
+
+@pytest.fixture(scope="module")
+def worker(mnist_dir):
+    """One warm worker for the module, with a short time limit."""
+    with Worker(limits=Limits(wall_s=8, memory_mb=1024), mnist_dir=mnist_dir, cell_timeout=3) as running:
+        yield running
+
+
+# --- frames ------------------------------------------------------------------------------------------------
+
+def test_frames_round_trip_with_their_tag():
+    read_end, write_end = os.pipe()
+    channel.send(write_end, channel.CHILD, {"kind": "reply", "data": [1, 2.5, "x"]})
+    tag, message = channel.FrameReader(read_end).read(time.monotonic() + 1)
+    assert (tag, message) == (channel.CHILD, {"kind": "reply", "data": [1, 2.5, "x"]})
+
+
+def test_an_oversized_frame_is_refused_from_its_header_alone():
+    read_end, write_end = os.pipe()
+    os.write(write_end, channel.HEADER.pack(10**9, channel.CHILD))
+    with pytest.raises(protocol.ProtocolError, match="larger than"):
+        channel.FrameReader(read_end, max_bytes=1000).read(time.monotonic() + 1)
+
+
+def test_a_silent_pipe_times_out_and_a_closed_one_says_so():
+    read_end, write_end = os.pipe()
+    reader = channel.FrameReader(read_end)
+    with pytest.raises(channel.ChannelTimeout):
+        reader.read(time.monotonic() + 0.05)
+    os.close(write_end)
+    with pytest.raises(channel.ChannelClosed):
+        reader.read(time.monotonic() + 1)
+
+
+# --- the worker --------------------------------------------------------------------------------------------
+
+def test_the_stub_loads_cleanly_and_answers_not_implemented(worker):
+    with worker.subject(RELEASE.read_bytes()) as subject:
+        notes = judge.load_notes(subject)
+        results = judge.grade(subject)
+    assert notes == [] and subject.stopped is None
+    assert sum(r.score for r in results) == 0
+    assert all("not implemented yet" in r.feedback for r in results if r.exercise == "build_mlp")
+
+
+def test_an_exit_ends_only_that_submission_and_says_where(worker):
+    notes, subject = notes_of(worker, stub_with("import os\nos._exit(3)"))
+    assert "ended (exit code 3) while running cell 1 (`import os`)" in subject.stopped
+    assert notes == [subject.stopped]
+    again, _ = notes_of(worker, RELEASE.read_bytes())
+    assert again == []
+
+
+def test_a_loop_that_ignores_signals_is_stopped_at_the_wall_limit(worker):
+    started = time.monotonic()
+    notes, subject = notes_of(worker, stub_with("""
+        import signal
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+        while True:
+            pass
+    """))
+    assert "stopped after 8 s" in subject.stopped and "cell 1 (`import signal`)" in subject.stopped
+    assert time.monotonic() - started < 8 + 5
+    assert notes_of(worker, RELEASE.read_bytes())[0] == []
+
+
+def test_memory_beyond_the_limit_fails_that_cell(worker):
+    notes, _ = notes_of(worker, stub_with("hog = bytearray(3 * 2**30)"))
+    assert any("MemoryError" in note and "cell 1" in note for note in notes)
+
+
+@needs_bubblewrap
+def test_the_sandbox_hides_the_course_and_runs_as_an_unprivileged_uid(worker):
+    notes, _ = notes_of(worker, stub_with(f"""
+        import os, socket
+        seen = {{"uid": os.getuid(), "solutions": os.path.exists({str(ROOT / 'solutions')!r}),
+                "instructor": os.path.exists({str(ROOT / 'instructor')!r}), "cwd_writable": os.access(".", os.W_OK)}}
+        try:
+            socket.create_connection(("127.0.0.1", 22), timeout=1)
+            seen["network"] = True
+        except OSError:
+            seen["network"] = False
+        raise RuntimeError(repr(seen))
+    """))
+    (note,) = notes
+    seen = eval(note.split("RuntimeError: ", 1)[1])  # the dict the cell built from literals
+    assert seen["uid"] >= FIRST_UID
+    assert seen == {**seen, "solutions": False, "instructor": False, "network": False, "cwd_writable": True}
+
+
+@needs_bubblewrap
+def test_processes_left_behind_are_killed_when_the_submission_ends(worker):
+    notes_of(worker, stub_with("""
+        import subprocess
+        subprocess.Popen(["sleep", "300"], start_new_session=True)
+    """))
+    time.sleep(0.5)
+    uids = subprocess.run(["ps", "-eo", "uid=,comm="], capture_output=True, text=True).stdout.split("\\n")
+    assert not [line for line in uids if line.split() and int(line.split()[0]) >= FIRST_UID]
+
+
+def test_plain_processes_still_grade_and_say_they_are_not_sandboxed(mnist_dir):
+    plain = Isolation("plain", "test")
+    with Worker(limits=Limits(wall_s=8, memory_mb=1024), mnist_dir=mnist_dir, isolation=plain) as unsandboxed:
+        notes, subject = notes_of(unsandboxed, stub_with("import os\nos._exit(4)"))
+        assert "exit code 4" in subject.stopped
+        assert notes_of(unsandboxed, RELEASE.read_bytes())[0] == []
+    assert plain.describe().startswith("plain processes, NOT sandboxed")
