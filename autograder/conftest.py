@@ -14,6 +14,7 @@ import pytest
 from autograder.judge import load_notes, run_check, with_load_notes
 from autograder.reporting.gradescope import results_json, write_json
 from autograder.reporting.table import score_table
+from autograder.results import CheckResult
 
 GRADED = pytest.StashKey()
 HYPOTHESIS_HOME = pytest.StashKey()
@@ -108,17 +109,29 @@ def pytest_report_header(config):
 
 
 @pytest.fixture(scope="session")
-def notes(subject):
-    """What went wrong while the notebook loaded, one line per cell."""
-    return load_notes(subject)
+def notes(held, request):
+    """What went wrong while the notebook loaded, one line per cell (or why it is held for review)."""
+    return [held] if held else load_notes(request.getfixturevalue("subject"))
+
+
+@pytest.fixture(scope="session")
+def held(notebook):
+    """Why the notebook is held for review (its code reaches into the grader), or None."""
+    from autograder.screening import held_for_review, reaches_into_grader
+
+    findings = reaches_into_grader(notebook)
+    return held_for_review(findings) if findings else None
 
 
 @pytest.fixture
-def grade_check(subject, notebook, notes, request):
+def grade_check(held, notebook, notes, request):
     """Run a check against the subject, record its result, and fail the test with the feedback alone."""
 
     def run(check):
-        result = with_load_notes(run_check(check, subject), notes)
+        if held:
+            result = CheckResult(check.id, check.exercise, check.title, 0.0, check.points, "failed", held)
+        else:
+            result = with_load_notes(run_check(check, request.getfixturevalue("subject")), notes)
         request.config.stash[GRADED].append((notebook, result, notes))
         if not result.passed:
             pytest.fail(result.feedback, pytrace=False)

@@ -6,6 +6,7 @@ import time
 from ..checks import REGISTRY
 from ..judge import grade, load_notes, with_load_notes
 from ..results import CheckResult, SubmissionResult
+from ..screening import held_for_review, reaches_into_grader
 from ..runner.sandbox import Limits
 from ..runner.worker import MAX_NOTEBOOK_BYTES, Worker, WorkerError
 from .submissions import Submission
@@ -25,6 +26,7 @@ def grade_submission(submission: Submission) -> dict:
     digest = submission.digest()
     try:
         notebook = read_notebook(submission)
+        screen(submission)
         results, notes = run_checks(notebook, submission)
         status = "graded"
     except NotGradable as reason:
@@ -51,6 +53,13 @@ def read_notebook(submission: Submission) -> bytes:
         return submission.path.read_bytes()
     except OSError as error:
         raise NotGradable(f"{submission.where} could not be read ({error.strerror})") from None
+
+
+def screen(submission: Submission) -> None:
+    """:class:`NotGradable` (held for review) when the notebook's code reaches into the grader."""
+    findings = reaches_into_grader(submission.path)
+    if findings:
+        raise NotGradable(held_for_review(findings))
 
 
 def run_checks(notebook: bytes, submission: Submission) -> tuple[list[CheckResult], list[str]]:

@@ -10,17 +10,35 @@ from ..subject import probes  # noqa: F401  (registers the probes)
 from ..subject.notebook import load_notebook
 from ..subject.probing import ProbeContext, answer
 from . import channel
+from .seal import seal
+
+#: The MNIST images probes feed to nets, read by the zygote once before any fork (None: read on first use).
+MNIST_IMAGES = None
+
+
+def preload_mnist() -> None:
+    """Read the probes' MNIST batch now, so no submission pays for it (and none needs the loader later)."""
+    global MNIST_IMAGES
+    from .. import mnist
+
+    try:
+        images, _ = mnist.load_mnist("test")
+    except mnist.MnistNotFound:
+        return
+    MNIST_IMAGES = mnist.to_batch_array(images[:256])
 
 
 def serve(notebook, scratch: str, request_fd: int, reply_fd: int, settings: dict) -> None:
     """Load ``notebook`` in ``scratch``, report each cell as it starts, then answer probes."""
+    seal()
 
     def on_cell(cell):
         channel.send(reply_fd, channel.CHILD, {"kind": "cell", "number": cell.number, "first_line": cell.first_line})
 
     namespace, report = load_notebook(notebook, cell_timeout=settings["cell_timeout"], workdir=scratch,
                                       on_cell=on_cell)
-    context = ProbeContext(namespace, report, scratch=scratch, mnist_dir=settings.get("mnist_dir"))
+    context = ProbeContext(namespace, report, scratch=scratch, mnist_dir=settings.get("mnist_dir"),
+                           mnist_images=MNIST_IMAGES)
     channel.send(reply_fd, channel.CHILD, {"kind": "loaded"})
     requests = channel.FrameReader(request_fd, max_bytes=1 << 20)
     while True:

@@ -37,7 +37,9 @@ def warm_up() -> None:
     """Import what every submission needs, once, before any fork."""
     import mxnet  # noqa: F401
 
-    from . import server  # noqa: F401  (imports the probes, the notebook runner and Hypothesis-free helpers)
+    from . import server
+
+    server.preload_mnist()
 
 
 def main(settings: dict) -> None:

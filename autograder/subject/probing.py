@@ -49,7 +49,8 @@ class StageFailed(Exception):
 class ProbeContext:
     """What a probe may use: the student's namespace, a scratch folder, MNIST, and stages."""
 
-    def __init__(self, namespace: dict, report: LoadReport, *, scratch: str | Path | None = None, mnist_dir=None):
+    def __init__(self, namespace: dict, report: LoadReport, *, scratch: str | Path | None = None, mnist_dir=None,
+                 mnist_images=None):
         self.namespace = namespace
         self.report = report
         self.scratch = Path(scratch or tempfile.mkdtemp(prefix="gluon-grader-"))
@@ -59,7 +60,7 @@ class ProbeContext:
         self.looked_up: set[str] = set()
         self.timed_out: set[str] = set()
         self._files = itertools.count()
-        self._mnist = None
+        self._mnist = mnist_images
 
     def student(self, name: str):
         """The object the notebook defines as ``name``, or :class:`Missing`.
