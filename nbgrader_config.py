@@ -33,3 +33,13 @@ sys.path.insert(0, c.CourseDirectory.root)  # the autograder package, when the k
 from autograder.nbgrader_feedback import HideHiddenTests  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+
+# autograde runs the student's code in the kit's sandbox, not in a kernel beside the test cells: the checks run
+# in nbgrader's own process and their verdicts become the test cells' outputs (autograder/nbgrader_sandbox.py).
+from nbgrader.converters import Autograde  # noqa: E402
+from nbgrader.preprocessors import Execute  # noqa: E402
+
+from autograder.nbgrader_sandbox import SandboxedExecute  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [SandboxedExecute if step is Execute else step
+                                       for step in Autograde.class_traits()["autograde_preprocessors"].default()]

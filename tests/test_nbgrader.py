@@ -6,6 +6,8 @@ print nothing on stderr (mxnet's and hypothesis's warnings included), or nbgrade
 exercises wrong and must get, test cell by test cell, what the pytest autograder gives his notebook (and what the
 hidden checks give it); he hands in after the due date. Carol gets one exercise wrong and tampers with the test
 cells (one emptied, one deleted, one worth 100 points): autograde restores them, so she gets what her answers earn.
+Dave answers nothing and rewrites, in the kernel's memory, the functions the test cells call: with nbgrader's own
+Execute every test cell would pass; with the course's sandboxed autograde his code never meets the test cells.
 """
 import csv
 import getpass
@@ -31,10 +33,11 @@ VISIBLE_POINTS = sum(check.points for check in REGISTRY)
 TOTAL_POINTS = VISIBLE_POINTS + sum(check.points for check in HIDDEN)
 DUE = "2024-06-01 12:00:00 UTC"
 SUBMITTED = {"alice": "2024-06-01 11:00:00.000000 UTC", "bob": "2024-06-02 12:00:00.000000 UTC",
-             "carol": "2024-06-01 11:59:00.000000 UTC"}
+             "carol": "2024-06-01 11:59:00.000000 UTC", "dave": "2024-06-01 10:00:00.000000 UTC"}
 
 pytestmark = pytest.mark.nbgrader
-STUDENTS = ("alice", "bob", "carol")
+STUDENTS = ("alice", "bob", "carol", "dave")
+RELEASE = ROOT / "assignments" / "plumbing" / "plumbing.ipynb"
 
 
 def grade_id(check) -> str:
@@ -103,6 +106,17 @@ def carol_notebook(path: Path) -> None:
     nbformat.write(nb, path)
 
 
+def dave_notebook(path: Path) -> None:
+    """The released stubs, plus a first cell that turns every test cell into a silent pass (in one kernel)."""
+    nb = nbformat.read(RELEASE, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(
+        "import importlib\n"
+        "cells = importlib.import_module('auto' + 'grader.nbgrader_cells')\n"
+        "cells.run_in_cell = lambda *args, **kwargs: None\n"
+        "cells.check = lambda *args, **kwargs: None\n"))
+    nbformat.write(nb, path)
+
+
 def hand_in(course: Path, student: str, write) -> None:
     folder = course / "submitted" / student / "plumbing"
     folder.mkdir(parents=True)
@@ -139,6 +153,7 @@ def course(tmp_path_factory):
     (course / "submitted" / "alice" / "plumbing" / "timestamp.txt").write_text(SUBMITTED["alice"])
     hand_in(course, "bob", bob_notebook)
     hand_in(course, "carol", carol_notebook)
+    hand_in(course, "dave", dave_notebook)
 
     from nbgrader.api import Gradebook
 
@@ -235,6 +250,12 @@ def test_tampered_test_cells_are_restored(course):
                     "test_count_parameters_any_net": 0, "test_count_parameters_hidden": 0}
     earned = sum(score for score, _ in carol.values())
     assert earned == course["exported"]["carol"] == TOTAL_POINTS - 3 - 1 < TOTAL_POINTS
+
+
+def test_rewriting_the_test_cells_functions_in_memory_earns_nothing(course):
+    dave = course["grades"]["dave"]
+    assert sum(score for score, _ in dave.values()) == course["exported"]["dave"] == 0
+    assert sum(max_score for _, max_score in dave.values()) == TOTAL_POINTS
 
 
 def test_late_submission_is_marked_late(course):
