@@ -9,8 +9,10 @@ these kinds, drawn deterministically from ``seed``:
 - ``stub``: the released notebook (``assignments/plumbing/plumbing.ipynb``), 0 on every check;
 - ``broken``: an empty file, text that is not JSON, JSON that is not a notebook (all 0), or the reference with a
   syntax error in the ``count_parameters`` answer (loses that exercise only);
-- ``slow``: the reference with a cell that never ends (``while True: pass`` at top level), or with a
-  ``count_parameters`` that loops forever; the time limit must cut it off and say so.
+- ``slow``: the reference with a cell that never ends (``while True: pass`` at top level: it uses up the
+  submission's time limit, so nothing is checked, 0), or with a ``count_parameters`` that loops forever (the
+  probe's time limit stops it; that exercise loses its checks). Either way the feedback names the time limit.
+  Grade with a submission time limit (``--timeout``) below the per-cell limit (60 s).
 
 Layouts: ``nbgrader`` writes ``root/<student>/plumbing/plumbing.ipynb`` (``root`` is an nbgrader ``submitted/``
 folder); ``flat`` writes ``root/<student>.ipynb``.
@@ -114,7 +116,7 @@ def slow(path: Path, rng: random.Random) -> Expected:
     if rng.random() < 0.5:
         nb.cells.insert(3, nbformat.v4.new_code_cell(LOOP_FOREVER))
         save(nb, path)
-        return Expected("slow", MAX_SCORE, frozenset(), "stopped after", "loop-cell")
+        return Expected("slow", 0, ALL_CHECKS, "stopped after", "loop-cell")
     save(with_answer(nb, "count_parameters", SLOW_COUNT), path)
     return Expected("slow", score_without(ALL_COUNTS), ALL_COUNTS, "ran out of time", "loop-count_parameters")
 
