@@ -25,7 +25,7 @@ from autograder.checks import REGISTRY
 from autograder.results import SubmissionResult
 
 ROOT = Path(__file__).resolve().parents[1]
-TIMEOUT = 20  # --timeout per submission: well above a normal notebook on a busy 2-core machine, below the cell limit
+TIMEOUT = 25  # --timeout per submission: well above a normal notebook on a busy 2-core machine, below the cell limit
 TIMING_FIELDS = {"seconds", "execution_time"}
 CHECK_IDS = [check.id for check in REGISTRY]
 
