@@ -52,10 +52,17 @@ def write_student(out_dir: str | os.PathLike, sub: SubmissionResult) -> Path:
     """
     folder = student_dir(out_dir, sub.student)
     write_text(folder / "feedback.md", feedback_markdown(sub))
-    data = results_json(sub.results, sub.notes)
+    data = results_json(sub.results, sandbox_warning(sub) + sub.notes)
     data["extra_data"] = {EXTRA_KEY: sub.to_dict()}
     write_json(folder / "results.json", data)
     return folder
+
+
+def sandbox_warning(sub: SubmissionResult) -> list[str]:
+    """A loud first line of output when the student's code did not run under bubblewrap."""
+    if sub.sandbox.startswith("bubblewrap"):
+        return []
+    return [f"WARNING: this submission was graded without the bubblewrap sandbox: {sub.sandbox or 'not recorded'}"]
 
 
 def read_student(out_dir: str | os.PathLike, student: str) -> SubmissionResult | None:
