@@ -233,6 +233,7 @@ def test_resume_grades_only_what_was_missing(resumed):
     assert new == set(resumed["expected"]) - set(before)
     assert all(after[student][1] >= resumed["started"] for student in new)
     assert all(after[student][1] < resumed["started"] for student in before)
+    assert f"({len(new)} now)" in resumed["process"].stdout, resumed["process"].stdout
 
 
 def test_force_regrades_to_identical_results(resumed):
