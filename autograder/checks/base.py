@@ -80,6 +80,8 @@ def expect_ok(reply: dict, name: str) -> dict:
             f"Hint: define it in its exercise cell, spelled exactly `{reply['name']}`, and check that the cell "
             f"runs without an error."
         )
+    if status == "stopped":
+        raise Unanswered(f"Not checked: {reply['reason']}.")
     if status == "unreadable":
         raise Unanswered(f"Your notebook could not be graded: {reply['reason']}")
     if status == "timeout":

@@ -218,10 +218,12 @@ def first_line_of(error: BaseException, limit: int = 300) -> str:
     return (errors or lines or [""])[0][:limit]
 
 
-def load_notebook(path, *, cell_timeout: float | None = 60, workdir=None, namespace: dict | None = None):
+def load_notebook(path, *, cell_timeout: float | None = 60, workdir=None, namespace: dict | None = None,
+                  on_cell=None):
     """Run the notebook's code cells in a fresh namespace; return ``(namespace, LoadReport)``.
 
     ``workdir`` is the folder the cells run in (files they write land there, not next to the notebook).
+    ``on_cell(cell)`` is called before each cell runs (the sandboxed subject tells the judge where it is).
     An unreadable notebook gives an empty namespace and a report that says why.
     """
     if namespace is None:
@@ -238,6 +240,8 @@ def load_notebook(path, *, cell_timeout: float | None = 60, workdir=None, namesp
     saved_argv = sys.argv
     with _in_folder(workdir):
         for cell in cells:
+            if on_cell is not None:
+                on_cell(cell)
             problem = run_cell(cell, namespace, timeout=cell_timeout, output=output)
             report.cells_run += 1
             if problem:

@@ -1,0 +1,39 @@
+"""The subject child: run one student's notebook, then answer the judge's probe requests until told to close.
+
+Runs in a process forked from the zygote, after :mod:`autograder.runner.zygote` has applied the limits and
+dropped privileges. It writes frames to ``reply_fd`` and reads requests from ``request_fd``; nothing else.
+"""
+from __future__ import annotations
+
+from .. import protocol
+from ..subject import probes  # noqa: F401  (registers the probes)
+from ..subject.notebook import load_notebook
+from ..subject.probing import ProbeContext, answer
+from . import channel
+
+
+def serve(notebook, scratch: str, request_fd: int, reply_fd: int, settings: dict) -> None:
+    """Load ``notebook`` in ``scratch``, report each cell as it starts, then answer probes."""
+
+    def on_cell(cell):
+        channel.send(reply_fd, channel.CHILD, {"kind": "cell", "number": cell.number, "first_line": cell.first_line})
+
+    namespace, report = load_notebook(notebook, cell_timeout=settings["cell_timeout"], workdir=scratch,
+                                      on_cell=on_cell)
+    context = ProbeContext(namespace, report, scratch=scratch, mnist_dir=settings.get("mnist_dir"))
+    channel.send(reply_fd, channel.CHILD, {"kind": "loaded"})
+    requests = channel.FrameReader(request_fd, max_bytes=1 << 20)
+    while True:
+        _, request = requests.read()
+        if request.get("op") != "probe":
+            return
+        reply = answer(context, request["name"], request.get("args", {}), timeout=settings["probe_timeout"])
+        channel.write_all(reply_fd, reply_frame(reply))
+
+
+def reply_frame(reply: dict) -> bytes:
+    """The frame for a probe's reply; a reply that is not plain data becomes a "malformed" one."""
+    try:
+        return channel.encode(channel.CHILD, {"kind": "reply", "data": reply})
+    except protocol.ProtocolError as error:
+        return channel.encode(channel.CHILD, {"kind": "reply", "data": {"status": "malformed", "message": str(error)}})

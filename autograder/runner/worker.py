@@ -1,0 +1,230 @@
+"""The judge's side of the runner: a warm sandboxed zygote per worker, and the subject it gives per submission."""
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import signal
+import subprocess
+import time
+from contextlib import contextmanager
+
+from .. import protocol
+from ..subject.probing import PROBE_TIMEOUT
+from . import channel
+from .sandbox import Isolation, Limits, detect, plain_environment, scratch_root, zygote_argv, zygote_settings
+
+MAX_NOTEBOOK_BYTES = 20 * 2**20
+START_TIMEOUT = 120.0
+FINISH_GRACE = 10.0
+
+
+class WorkerError(RuntimeError):
+    """The grader's own machinery failed (the zygote would not start or stopped answering)."""
+
+
+class Worker:
+    """One warm zygote (MXNet imported, sandboxed when possible), started on first use and after a crash."""
+
+    def __init__(self, slot: int = 0, *, limits: Limits = Limits(), mnist_dir: str | None = None,
+                 isolation: Isolation | None = None, cell_timeout: float = 60.0,
+                 probe_timeout: float = PROBE_TIMEOUT):
+        self.slot, self.limits, self.mnist_dir = slot, limits, mnist_dir
+        self.isolation = isolation or detect()
+        self.cell_timeout, self.probe_timeout = min(cell_timeout, limits.wall_s), probe_timeout
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        """Start the zygote and wait until it has MXNet loaded."""
+        to_zygote_r, self._to_zygote = os.pipe()
+        self._from_zygote, from_zygote_w = os.pipe()
+        root, self._host_scratch = scratch_root(self.isolation)
+        settings = zygote_settings(self.slot, self.isolation, to_zygote_r, from_zygote_w, root, MAX_NOTEBOOK_BYTES)
+        self.process = subprocess.Popen(
+            zygote_argv(settings, self.isolation, self.limits, self.mnist_dir),
+            pass_fds=(to_zygote_r, from_zygote_w), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=None if os.environ.get("GLUON_GRADER_DEBUG") else subprocess.DEVNULL, start_new_session=True,
+            env=None if self.isolation.sandboxed else plain_environment(self.mnist_dir))
+        os.close(to_zygote_r)
+        os.close(from_zygote_w)
+        self._frames = channel.FrameReader(self._from_zygote)
+        try:
+            tag, message = self._frames.read(time.monotonic() + START_TIMEOUT)
+        except (channel.ChannelClosed, channel.ChannelTimeout, protocol.ProtocolError) as error:
+            self.close()
+            raise WorkerError(f"the grading worker did not start ({type(error).__name__})") from None
+        if tag != channel.ZYGOTE or message.get("event") != "ready":
+            self.close()
+            raise WorkerError("the grading worker sent something unexpected at start")
+
+    @property
+    def alive(self) -> bool:
+        """Whether the zygote is running."""
+        return self.process is not None and self.process.poll() is None
+
+    @contextmanager
+    def subject(self, notebook: bytes, name: str = "submission.ipynb"):
+        """Run ``notebook`` in a fresh child; yield its :class:`RemoteSubject`; always clean up after it."""
+        if not self.alive:
+            self.start()
+        remote = RemoteSubject(self, time.monotonic() + self.limits.wall_s)
+        self.send(channel.ZYGOTE, {"op": "job", "name": name, "notebook": base64.b64encode(notebook).decode(),
+                                   "limits": self.limits.plain(),
+                                   "settings": {"cell_timeout": self.cell_timeout, "probe_timeout": self.probe_timeout,
+                                                "mnist_dir": "/data/mnist" if self.isolation.sandboxed and
+                                                self.mnist_dir else self.mnist_dir}})
+        try:
+            remote.wait_loaded()
+            yield remote
+        finally:
+            remote.finish()
+
+    def send(self, tag: int, message) -> None:
+        """A frame to the zygote (or, tagged ``C``, through it to the child)."""
+        try:
+            channel.send(self._to_zygote, tag, message)
+        except OSError:
+            pass  # the zygote is gone: the next read says so
+
+    def read(self, deadline: float):
+        """The next frame from the zygote."""
+        return self._frames.read(deadline)
+
+    def close(self) -> None:
+        """Stop the zygote and everything in its sandbox."""
+        if self.process is not None:
+            kill_group(self.process)
+            self.process = None
+            for fd in (self._to_zygote, self._from_zygote):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        if getattr(self, "_host_scratch", None):
+            shutil.rmtree(self._host_scratch, ignore_errors=True)
+            self._host_scratch = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    """SIGKILL a process started in its own session, with its whole group, and reap it."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.wait()
+
+
+class RemoteSubject:
+    """The subject of one submission, across the sandbox: :meth:`probe` answers with decoded plain data.
+
+    After the submission is stopped (time limit, its process ended, a reply too large) every probe answers
+    ``{"status": "stopped", "reason": ...}`` and :attr:`stopped` holds that reason.
+    """
+
+    def __init__(self, worker: Worker, deadline: float):
+        self.worker, self.deadline = worker, deadline
+        self.started = time.monotonic()
+        self.cell: dict | None = None
+        self.stopped: str | None = None
+        self.finished: dict | None = None
+
+    def wait_loaded(self) -> None:
+        """Follow the notebook's cells until it is loaded or stopped."""
+        while not self.stopped:
+            message = self._next("running")
+            if message is None or message.get("kind") == "loaded":
+                return
+            if message.get("kind") == "cell":
+                self.cell = message
+
+    def probe(self, name: str, /, **args) -> dict:
+        """Ask the child to run probe ``name``; a stopped subject answers ``stopped``."""
+        if self.stopped:
+            return {"status": "stopped", "reason": self.stopped}
+        self.worker.send(channel.CHILD, {"op": "probe", "name": name, "args": args})
+        while not self.stopped:
+            message = self._next(f"checking `{args.get('function', name)}`")
+            if message is not None and message.get("kind") == "reply":
+                data = message.get("data")
+                return data if isinstance(data, dict) else {"status": "malformed", "message": "not a dict"}
+        return {"status": "stopped", "reason": self.stopped}
+
+    def _next(self, doing: str) -> dict | None:
+        """The child's next message, or None once stopped (and :attr:`stopped` says why)."""
+        try:
+            tag, message = self.worker.read(self.deadline)
+        except channel.ChannelTimeout:
+            self._stop(f"stopped after {self.worker.limits.wall_s:g} s, the time limit for a submission, "
+                       f"while {self._where(doing)}")
+            return None
+        except channel.ChannelClosed:
+            self.stopped = f"the grading worker ended while {self._where(doing)}"
+            self.worker.close()
+            return None
+        except protocol.ProtocolError as error:
+            self._stop(f"the notebook's process sent something the grader cannot read ({error}) while "
+                       f"{self._where(doing)}")
+            return None
+        if tag == channel.ZYGOTE:
+            self.finished = message
+            self.stopped = self._ended(message, doing)
+            return None
+        return message if isinstance(message, dict) else {}
+
+    def _where(self, doing: str) -> str:
+        if doing == "running" and self.cell:
+            return f"running cell {self.cell['number']} (`{self.cell['first_line']}`)"
+        return "loading the notebook" if doing == "running" else f"the grader was {doing}"
+
+    def _ended(self, finished: dict, doing: str) -> str:
+        """Why the child ended, in a student's words."""
+        where = self._where(doing)
+        if finished.get("reason") == "oversized":
+            return f"the notebook's process sent a reply larger than the grader accepts while {where}"
+        return f"the process running your notebook ended ({describe_end(finished, self.worker.limits)}) while {where}"
+
+    def _stop(self, reason: str) -> None:
+        """Ask the zygote to kill this submission; wait for its report, or restart the worker."""
+        self.stopped = reason
+        self.worker.send(channel.ZYGOTE, {"op": "stop"})
+        self._await_finished()
+
+    def _await_finished(self) -> None:
+        deadline = time.monotonic() + FINISH_GRACE
+        while self.finished is None:
+            try:
+                tag, message = self.worker.read(deadline)
+            except (channel.ChannelTimeout, channel.ChannelClosed, protocol.ProtocolError):
+                self.worker.close()  # the zygote itself is stuck or gone: a fresh one for the next submission
+                return
+            if tag == channel.ZYGOTE:
+                self.finished = message
+
+    def finish(self) -> None:
+        """Tell the child to close and wait until the zygote has cleaned up after it."""
+        if self.finished is None and self.worker.alive:
+            self.worker.send(channel.CHILD, {"op": "close"})
+            self._await_finished()
+
+    @property
+    def seconds(self) -> float:
+        """Wall time since the submission started."""
+        return time.monotonic() - self.started
+
+
+def describe_end(finished: dict, limits: Limits) -> str:
+    """``exit code 3``, ``killed by SIGSEGV; ...`` with the likely cause for the signals limits send."""
+    number = finished.get("signal")
+    if number is None:
+        return f"exit code {finished.get('exit')}"
+    name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else f"signal {number}"
+    causes = {"SIGXCPU": f"it used more than {limits.plain()['cpu_s']:g} s of CPU time",
+              "SIGKILL": "killed, e.g. for using too much memory or CPU time",
+              "SIGSEGV": f"a crash, e.g. from running out of memory (limit {limits.memory_mb} MB)"}
+    return f"killed by {name}" + (f": {causes[name]}" if name in causes else "")

@@ -1,0 +1,300 @@
+"""The warm worker inside the sandbox: MXNet imported once, one forked subject child per submission.
+
+``python -m autograder.runner.zygote SETTINGS_JSON`` reads jobs from fd ``settings["in_fd"]`` and writes to
+``settings["out_fd"]``. For each job it writes the notebook into a fresh scratch folder, forks a child that drops
+to the student's uid under resource limits and runs :func:`autograder.runner.server.serve`, relays frames
+between judge and child (re-tagging the child's as ``C``), and when the child ends or the judge says ``stop``,
+kills every process the submission left behind (the zygote is their subreaper), wipes the scratch folder and
+reports ``finished`` with the child's exit status.
+"""
+from __future__ import annotations
+
+import base64
+import ctypes
+import json
+import os
+import resource
+import select
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import channel
+
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def prctl(option: int, value: int) -> None:
+    """Linux prctl(2) with one argument."""
+    _libc.prctl(option, value, 0, 0, 0)
+
+
+def warm_up() -> None:
+    """Import what every submission needs, once, before any fork."""
+    import mxnet  # noqa: F401
+
+    from . import server  # noqa: F401  (imports the probes, the notebook runner and Hypothesis-free helpers)
+
+
+def main(settings: dict) -> None:
+    """Serve jobs until the judge closes the pipe."""
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    prctl(PR_SET_DUMPABLE, 0)        # students, even with our uid, cannot ptrace us or open /proc/<us>/fd
+    prctl(PR_SET_CHILD_SUBREAPER, 1)  # whatever a submission forks stays our descendant, so we can kill it
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    warm_up()
+    judge = channel.FrameReader(settings["in_fd"], max_bytes=settings["max_notebook_bytes"] * 2)
+    out_fd = settings["out_fd"]
+    baseline = address_space()
+    channel.send(out_fd, channel.ZYGOTE, {"event": "ready", "pid": os.getpid()})
+    for number in iter(int, 1):
+        try:
+            _, job = judge.read()
+        except channel.ChannelClosed:
+            return
+        outcome = run_job(job, number, judge, settings, baseline)
+        channel.send(out_fd, channel.ZYGOTE, {"event": "finished", **outcome})
+
+
+def run_job(job: dict, number: int, judge: channel.FrameReader, settings: dict, baseline: int) -> dict:
+    """Run one submission to its end and clean up after it; return how the child ended."""
+    scratch = fresh_scratch(settings, number)
+    notebook = scratch / job["name"]
+    notebook.write_bytes(base64.b64decode(job["notebook"]))
+    request_r, request_w = os.pipe()
+    reply_r, reply_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(request_w)
+        os.close(reply_r)
+        child(job, settings, baseline, scratch, notebook, request_r, reply_w)
+    os.close(request_r)
+    os.close(reply_w)
+    try:
+        reason = relay(judge, pid, request_w, reply_r, settings)
+    finally:
+        kill_descendants()
+        status = reap(pid)
+        os.close(request_w)
+        os.close(reply_r)
+        wipe(scratch, settings)
+    return {"reason": reason, **status}
+
+
+def child(job, settings, baseline, scratch: Path, notebook: Path, request_fd: int, reply_fd: int):
+    """The forked subject: isolate, limit, drop privileges, serve; never returns."""
+    code = 0
+    try:
+        os.setsid()
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        close_other_fds({request_fd, reply_fd})
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        apply_limits(job["limits"], baseline, settings)
+        drop_privileges(settings)
+        enter(scratch)
+        from . import server
+
+        server.serve(str(notebook), str(scratch), request_fd, reply_fd, job["settings"])
+    except BaseException:  # noqa: BLE001  (whatever happens, the child must never return into the zygote)
+        code = 70
+    os._exit(code)
+
+
+def close_other_fds(keep: set[int]) -> None:
+    """Close every file descriptor above 2 but ``keep`` (the judge's pipes above all)."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2 and fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def apply_limits(limits: dict, baseline: int, settings: dict) -> None:
+    """Memory, CPU time, file size and process-count limits of the child and everything it starts."""
+    memory = baseline + limits["memory_mb"] * 2**20
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    cpu = int(limits["cpu_s"])
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 2))
+    file_size = limits["file_mb"] * 2**20
+    resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if settings.get("uid") is not None:  # a uid of its own: the process count is this submission's alone
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"], limits["processes"]))
+
+
+def drop_privileges(settings: dict) -> None:
+    """Become the unprivileged student uid, when there is one to become."""
+    uid = settings.get("uid")
+    if uid is not None and os.geteuid() == 0:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+
+
+def enter(scratch: Path) -> None:
+    """Make the scratch folder home, temp dir and working directory."""
+    for name in ("HOME", "MXNET_HOME", "TMPDIR", "MPLCONFIGDIR"):
+        os.environ[name] = str(scratch)
+    tempfile.tempdir = None
+    os.chdir(scratch)
+
+
+def relay(judge: channel.FrameReader, pid: int, request_fd: int, reply_fd: int, settings: dict) -> str:
+    """Pass frames both ways until the child ends (``exited``), the judge says stop, or a reply is too big."""
+    replies = channel.FrameReader(reply_fd)
+    out_fd = settings["out_fd"]
+    while True:
+        ready, _, _ = select.select([judge.fd, reply_fd], [], [], 0.05)
+        if judge.fd in ready:
+            judge.fill(time.monotonic())
+            while (frame := judge.pop()) is not None:
+                tag, payload = frame
+                if tag == channel.ZYGOTE:
+                    return "stopped"
+                try:
+                    channel.write_all(request_fd, channel.HEADER.pack(len(payload), channel.CHILD) + payload)
+                except OSError:
+                    pass
+        if reply_fd in ready:
+            try:
+                replies.fill(time.monotonic())
+                while (frame := replies.pop()) is not None:
+                    channel.write_all(out_fd, channel.HEADER.pack(len(frame[1]), channel.CHILD) + frame[1])
+            except channel.ChannelClosed:
+                return "exited"
+            except Exception:  # oversized or garbled framing: nothing more from this child can be trusted
+                return "oversized"
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            _reaped[pid] = status
+            forward_rest(replies, out_fd)
+            return "exited"
+
+
+def forward_rest(replies: channel.FrameReader, out_fd: int) -> None:
+    """Forward the whole frames a finished child left in its pipe."""
+    try:
+        while select.select([replies.fd], [], [], 0)[0]:
+            replies.fill(time.monotonic())
+        while (frame := replies.pop()) is not None:
+            channel.write_all(out_fd, channel.HEADER.pack(len(frame[1]), channel.CHILD) + frame[1])
+    except Exception:  # noqa: BLE001  (a closed or garbled pipe simply ends the forwarding)
+        pass
+
+
+_reaped: dict[int, int] = {}
+
+
+def reap(pid: int) -> dict:
+    """Wait for the child (already killed if need be) and describe its end."""
+    status = _reaped.pop(pid, None)
+    if status is None:
+        try:
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:
+            return {"exit": None, "signal": None}
+    if os.WIFSIGNALED(status):
+        return {"exit": None, "signal": os.WTERMSIG(status)}
+    return {"exit": os.WEXITSTATUS(status), "signal": None}
+
+
+def kill_descendants() -> None:
+    """SIGKILL every process below the zygote until none is left, reaping as we go."""
+    me = os.getpid()
+    for _ in range(1000):
+        victims = descendants(me)
+        if not victims:
+            return
+        for pid in victims:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.01)
+        reap_any()
+
+
+def reap_any() -> None:
+    """Collect every dead child, keeping the statuses of the ones we will ask about."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        _reaped[pid] = status
+
+
+def descendants(root: int) -> list[int]:
+    """Pids of every live process whose chain of parents reaches ``root``."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            if fields[0] != "Z":
+                parents[int(entry)] = int(fields[1])
+    found, frontier = [], {root}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier}
+        found += frontier
+    return found
+
+
+def fresh_scratch(settings: dict, number: int) -> Path:
+    """An empty folder for this job, owned by the student uid."""
+    scratch = Path(settings["scratch_root"]) / f"job-{number}"
+    scratch.mkdir(mode=0o700)
+    uid = settings.get("uid")
+    if uid is not None and os.geteuid() == 0:
+        os.chown(scratch, uid, uid)
+    return scratch
+
+
+def wipe(scratch: Path, settings: dict) -> None:
+    """Remove the job's scratch folder and, in the sandbox, everything it left in the private /tmp."""
+    rmtree(scratch)
+    if settings.get("sandboxed"):
+        for entry in Path("/tmp").iterdir():
+            rmtree(entry)
+
+
+def rmtree(path: Path) -> None:
+    """Delete ``path`` even where the student took away permissions."""
+    def retry(function, name, _):
+        try:
+            os.chmod(os.path.dirname(name), 0o700)
+            os.chmod(name, 0o700)
+            function(name)
+        except OSError:
+            pass
+
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, onerror=retry)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def address_space() -> int:
+    """This process's virtual memory size in bytes (the child's memory limit is counted above it)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmSize:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+if __name__ == "__main__":
+    main(json.loads(sys.argv[1]))
