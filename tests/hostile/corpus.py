@@ -145,6 +145,8 @@ EXIT = [
          "import sys\nsys.exit(0)", phrases=["exit"]),
     ref("exit-sys-exit-reference", "exit", "sys.exit(0) after the answers: the answers keep their points",
         "import sys\nsys.exit(0)", phrases=["exit"]),
+    stub("exit-os-exit-stub", "exit", "os._exit(0) right after the stubs, hoping exit code 0 reads as success",
+         "import os\nos._exit(0)", phrases=["ended", "code 0|status 0|exit 0"]),
     ref("exit-os-exit", "exit", "os._exit(0): the process ends at once, no cleanup, exit code 0",
         "import os\nos._exit(0)", phrases=["ended", "code 0|status 0|exit 0"]),
     ref("exit-sigkill-self", "exit", "SIGKILL to itself",
@@ -359,6 +361,17 @@ REWRITE = [
          from autograder.subject import probing, probes
          for name in list(probing.PROBES):
              probing.PROBES[name] = lambda ctx, **args: {"passed": True, "score": 35.0}
+         """),
+    stub("rewrite-probes-forged", "rewrite", "forges the class_info and lifecycle replies the is_block checks read",
+         """
+         from autograder.subject import probing
+         real = dict(probing.PROBES)
+         BLOCK = ["x.MLP", "mxnet.gluon.block.Block", "builtins.object"]
+         def class_info(ctx, name):
+             return {"is_class": True, "type": "type", "bases": BLOCK, "own": ["__init__", "add", "forward"]}
+         def lifecycle(ctx, **args):
+             raise probing.StageFailed("calling it", ValueError("not telling"))
+         probing.PROBES.update(class_info=class_info, lifecycle=lifecycle)
          """),
     stub("rewrite-builtins", "rewrite", "patches builtins: NotImplementedError, isinstance, print",
          """
