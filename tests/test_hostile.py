@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hostile.corpus import ARENA_MARK, CORPUS, REFERENCE, RELEASE, Hostile, by_id
 
 from autograder.checks import REGISTRY
-from hostile.corpus import ARENA_MARK, CORPUS, REFERENCE, RELEASE, Hostile, by_id
 
 ROOT = Path(__file__).resolve().parents[1]
 HAS_BWRAP = shutil.which("bwrap") is not None
@@ -93,12 +93,12 @@ def grade(submissions: Path, out: Path, cwd: Path) -> subprocess.CompletedProces
     """``python -m autograder grade SUBMISSIONS --out OUT`` with the test's limits."""
     command = [sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out),
                "--jobs", "2", "--timeout", "20", "--memory", "1024", "--quiet"]
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=900)
+    return subprocess.run(command, cwd=cwd, check=False, capture_output=True, text=True, timeout=900)
 
 
 def sandbox_processes() -> list[str]:
     """``ps`` lines of live processes running as a sandbox uid (>= 60000)."""
-    lines = subprocess.run(["ps", "-eo", "uid,pid,stat,cmd"], capture_output=True, text=True).stdout.splitlines()
+    lines = subprocess.run(["ps", "-eo", "uid,pid,stat,cmd"], check=False, capture_output=True, text=True).stdout.splitlines()
     return [line for line in lines[1:] if int(line.split()[0]) >= FIRST_SANDBOX_UID and "Z" not in line.split()[2]]
 
 
@@ -180,6 +180,8 @@ def test_case_is_graded_no_higher_than_its_honest_part(batch, case_id):
     assert results["score"] <= case.honest_max, (results["score"], extra["notes"])
     if case.base != "reference":
         assert results["score"] == 0, extra["notes"]
+    if case.honest_min is not None:
+        assert results["score"] >= case.honest_min, ("the honest part lost points", results["score"], extra["notes"])
 
 
 @pytest.mark.parametrize("case_id", [case.case_id for case in CORPUS if case.phrases])
@@ -251,7 +253,7 @@ def test_pytest_autograder_gives_no_false_points(tmp_path, case_id):
     results = tmp_path / "results.json"
     process = subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "autograder"), "-p", "no:cacheprovider",
                               "--submission", str(notebook), "--results-json", str(results)],
-                             cwd=tmp_path, capture_output=True, text=True, timeout=300)
+                             check=False, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert process.returncode != 0, process.stdout[-2000:]
     assert results.exists(), process.stdout[-2000:]
     data = json.loads(results.read_text())

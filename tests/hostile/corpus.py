@@ -70,6 +70,7 @@ class Hostile:
     raw: bytes | None = None
     sandbox_only: bool = False
     helpers: bool = False
+    honest_min: float | None = None  # set where the hostile part must cost nothing beyond itself
 
     def __post_init__(self):
         assert self.kind in KINDS, self.kind
@@ -105,12 +106,16 @@ def helpers_source() -> str:
     return f"HELPERS = r'''{code}'''\nexec(HELPERS)\n"
 
 
-def ref(case_id, kind, description, *cells, phrases=(), sandbox_only=False, helpers=False, answers=None):
-    """A reference-based case: the honest part keeps at most 35 (less the exercises ``answers`` replace)."""
+def ref(case_id, kind, description, *cells, phrases=(), sandbox_only=False, helpers=False, answers=None,
+        keeps=False):
+    """A reference-based case: the honest part keeps at most 35 (less the exercises ``answers`` replace).
+
+    ``keeps``: the hostile part is contained, so the honest part must keep exactly that many points.
+    """
     answers = answers or {}
     honest = FULL - sum(POINTS[grade_id] for grade_id in answers)
     return Hostile(case_id, "reference", kind, description, tuple(cells), answers, honest, tuple(phrases),
-                   sandbox_only=sandbox_only, helpers=helpers)
+                   sandbox_only=sandbox_only, helpers=helpers, honest_min=honest if keeps else None)
 
 
 def stub(case_id, kind, description, *cells, phrases=(), sandbox_only=False, helpers=False, answers=None):
@@ -144,7 +149,7 @@ EXIT = [
     stub("exit-sys-exit-stub", "exit", "sys.exit(0) in a cell, hoping a clean exit reads as success",
          "import sys\nsys.exit(0)", phrases=["exit"]),
     ref("exit-sys-exit-reference", "exit", "sys.exit(0) after the answers: the answers keep their points",
-        "import sys\nsys.exit(0)", phrases=["exit"]),
+        "import sys\nsys.exit(0)", phrases=["exit"], keeps=True),
     stub("exit-os-exit-stub", "exit", "os._exit(0) right after the stubs, hoping exit code 0 reads as success",
          "import os\nos._exit(0)", phrases=["ended", "code 0|status 0|exit 0"]),
     ref("exit-os-exit", "exit", "os._exit(0): the process ends at once, no cleanup, exit code 0",
@@ -152,12 +157,12 @@ EXIT = [
     ref("exit-sigkill-self", "exit", "SIGKILL to itself",
         "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", phrases=["ended", "SIGKILL"]),
     ref("exit-sigterm-parent", "exit", "SIGTERM to its parent process (the grader's side, if it can reach it)",
-        GUARD_PARENT + "import os, signal\nif may_signal(os.getppid()):\n    os.kill(os.getppid(), signal.SIGTERM)"),
+        GUARD_PARENT + "import os, signal\nif may_signal(os.getppid()):\n    os.kill(os.getppid(), signal.SIGTERM)", keeps=True),
     ref("exit-sigkill-parent", "exit", "SIGKILL to its parent process",
-        GUARD_PARENT + "import os, signal\nif may_signal(os.getppid()):\n    os.kill(os.getppid(), signal.SIGKILL)"),
+        GUARD_PARENT + "import os, signal\nif may_signal(os.getppid()):\n    os.kill(os.getppid(), signal.SIGKILL)", keeps=True),
     ref("exit-systemexit-in-build-mlp", "exit", "build_mlp raises SystemExit when the grader calls it",
         answers={"build_mlp": "def build_mlp(hidden=(128, 64), num_outputs=10):\n    raise SystemExit(0)"},
-        phrases=["SystemExit"]),
+        phrases=["SystemExit"], keeps=True),
 ]
 
 LOOP = [
@@ -204,7 +209,7 @@ MEMORY = [
         # Guard: with overcommit "always" and no address-space limit this would really touch 50 GB.
         size = 50 * 2**30 if overcommit != "1" or limited else 2**40 * 64
         hog = bytearray(size)
-        """, phrases=["memory"]),
+        """, phrases=["memory"], keeps=True),
     ref("memory-growing-list", "memory", "appends 10 MB strings to a list: at most 6 GB over at most a minute",
         """
         import time
@@ -212,7 +217,7 @@ MEMORY = [
         while len(hog) < 600 and time.monotonic() - start < 60:
             hog.append(b"x" * (10 << 20))
         del hog
-        """, phrases=["memory"]),
+        """, phrases=["memory"], keeps=True),
 ]
 
 DISK = [
@@ -224,7 +229,7 @@ DISK = [
             with open(path, "wb") as stream:
                 for _ in range(2048):
                     stream.write(block)
-        """),
+        """, keeps=True),
     ref("disk-many-files", "disk", "creates up to 50 000 small files in cwd and /tmp within 15 s",
         """
         import os, time
@@ -236,12 +241,12 @@ DISK = [
                     break
                 with open(f"{folder}/{i}.txt", "w") as stream:
                     stream.write("x")
-        """),
+        """, keeps=True),
 ]
 
 FLOOD = [
     ref("flood-print-100mb", "flood", "prints 100 MB through print()",
-        "line = 'x' * (1 << 20)\nfor _ in range(100):\n    print(line)"),
+        "line = 'x' * (1 << 20)\nfor _ in range(100):\n    print(line)", keeps=True),
     ref("flood-fd-write", "flood", "writes 100 MB each straight to file descriptors 1 and 2",
         """
         import os
@@ -249,7 +254,7 @@ FLOOD = [
         for fd in (1, 2):
             for _ in range(100):
                 os.write(fd, chunk)
-        """),
+        """, keeps=True),
 ]
 
 FAKE = [
@@ -307,7 +312,7 @@ FAKE = [
                     os.symlink(target, os.path.join(folder, name))
                 except OSError:
                     pass
-        """),
+        """, keeps=True),
 ]
 
 REWRITE = [
@@ -395,7 +400,7 @@ EDIT = [
             for path in sorted(glob.glob(os.path.join(package, "checks", "*.py"))):
                 with open(path, "a") as stream:
                     stream.write("\\n# edited by a hostile submission\\n")
-        """, phrases=["cell"], sandbox_only=True),
+        """, phrases=["cell"], sandbox_only=True, keeps=True),
 ]
 
 SECRETS = [
@@ -444,7 +449,7 @@ SECRETS = [
         except (OSError, ValueError, OverflowError):
             pass
         print(len(seen), "secrets read")
-        """),
+        """, keeps=True),
 ]
 
 OTHERS = [
@@ -513,7 +518,7 @@ NETWORK = [
         import socket
         for address in [("8.8.8.8", 53), ("127.0.0.1", 80)]:
             socket.create_connection(address, timeout=3).close()
-        """, phrases=["cell", "OSError|unreachable|refused|ConnectionRefusedError|timeout"], sandbox_only=True),
+        """, phrases=["cell", "OSError|unreachable|refused|ConnectionRefusedError|timeout"], sandbox_only=True, keeps=True),
 ]
 
 FAKE_NETS = {
@@ -521,7 +526,7 @@ FAKE_NETS = {
         from unittest.mock import MagicMock
         build_mlp = build_named_mlp = build_mlp_explicit = MagicMock(return_value=MagicMock())
         MLP = MySequential = MyInit = MagicMock()
-        count_parameters = MagicMock(return_value=109386)
+        count_parameters = MagicMock()
         save_and_load = MagicMock(side_effect=lambda net, make_net, path: net)
         """,
     "always-equal": """
@@ -564,19 +569,22 @@ FAKE_NETS = {
         def build_mlp_explicit(in_units=784, hidden=(128, 64), num_outputs=10):
             return Disguised()
         MLP = MySequential = Disguised
-        def count_parameters(net):
-            return 109386
         """,
 }
 
 FAKENET = [stub(f"fakenet-{name}", "fakenet", f"every exercise answered by a fake: {name}", source)
-           for name, source in FAKE_NETS.items()]
+           for name, source in FAKE_NETS.items()] + [
+    ref("fakenet-liar-in-one-exercise", "fakenet", "a reference whose MySequential is an always-equal Liar",
+        answers={"my_sequential": FAKE_NETS["always-equal"].replace(
+            "build_mlp = build_named_mlp = build_mlp_explicit = count_parameters = save_and_load = LIAR\n", "")
+            .replace("MLP = MySequential = MyInit = LIAR", "MySequential = LIAR")}, keeps=True),
+]
 
 CRASH = [
     ref("crash-string-at-null", "crash", "ctypes.string_at(0): a segmentation fault",
-        "import ctypes\nctypes.string_at(0)", phrases=["SIGSEGV|segmentation"]),
+        "import ctypes\nctypes.string_at(0)", phrases=["SIGSEGV|segmentation|crash"]),
     ref("crash-faulthandler-sigsegv", "crash", "faulthandler._sigsegv()",
-        "import faulthandler\nfaulthandler._sigsegv()", phrases=["SIGSEGV|segmentation"]),
+        "import faulthandler\nfaulthandler._sigsegv()", phrases=["SIGSEGV|segmentation|crash"]),
     ref("crash-recursion-bomb", "crash", "sys.setrecursionlimit(10**6) and unbounded recursion",
         """
         import sys
@@ -615,7 +623,7 @@ FORK = [
                 time.sleep(20)
                 os._exit(0)
             children.append(pid)
-        """, phrases=["BlockingIOError|process|fork"], sandbox_only=True),
+        """, phrases=["process limit|processes|BlockingIOError|fork"], sandbox_only=True),
 ]
 
 CORPUS: list[Hostile] = EXIT + LOOP + MEMORY + DISK + FLOOD + FAKE + REWRITE + EDIT + SECRETS + OTHERS + LEFTOVER \
