@@ -83,6 +83,14 @@ def find_split(split: str = "test", data_dir=None, *, verify: bool = True, downl
     raise MnistNotFound(_missing_message(names, searched, download))
 
 
+def find_mnist_dir(data_dir=None) -> Path:
+    """The folder holding the test split (what notebooks and probes read), found as :func:`find_split` does.
+
+    The batch grader mounts this folder read-only into each sandbox.
+    """
+    return find_split("test", data_dir)[0].parent
+
+
 def _verify(paths) -> None:
     for path in paths:
         if sha1_of(path) != FILES[path.name]:

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
-from pathlib import Path
 
 from ..results import CheckResult
+from .files import write_text
 from .table import totals
 
 
@@ -27,14 +26,4 @@ def results_json(results: list[CheckResult], notes: list[str] = (), name_prefix:
 
 def write_json(path: str | os.PathLike, data: dict) -> None:
     """Write ``data`` as JSON atomically: readers see the old file or the whole new one, never a half."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, indent=2)
-            stream.write("\n")
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    write_text(path, json.dumps(data, indent=2) + "\n")

@@ -22,12 +22,21 @@ def points(value: float) -> str:
     return f"{value:g}"
 
 
+def summary_row(name: str, results: list[CheckResult]) -> tuple[str, str, str]:
+    """(name, "checks passed/checks", "points/max points") for ``results``."""
+    score, maximum = totals(results)
+    return name, f"{sum(r.passed for r in results)}/{len(results)}", f"{points(score)}/{points(maximum)}"
+
+
+def exercise_rows(results: list[CheckResult]) -> list[tuple[str, str, str]]:
+    """One :func:`summary_row` per exercise, in order, then the ``total`` row."""
+    rows = [summary_row(exercise, group) for exercise, group in by_exercise(results).items()]
+    return rows + [summary_row("total", results)]
+
+
 def score_table(results: list[CheckResult], title: str, notes: list[str] = ()) -> str:
     """A plain-text table: exercise, checks passed, points; the total last; load notes below."""
-    rows = [(exercise, f"{sum(r.passed for r in group)}/{len(group)}",
-             f"{points(totals(group)[0])}/{points(totals(group)[1])}") for exercise, group in by_exercise(results).items()]
-    score, maximum = totals(results)
-    rows.append(("total", f"{sum(r.passed for r in results)}/{len(results)}", f"{points(score)}/{points(maximum)}"))
+    rows = exercise_rows(results)
     width = max([len("exercise")] + [len(row[0]) for row in rows])
     lines = [title, f"{'exercise':<{width}}  {'checks':>7}  {'points':>7}"]
     for index, (exercise, passed, earned) in enumerate(rows):

@@ -1,0 +1,1 @@
+"""Batch grading of a class: find the submissions, grade each in the sandboxed runner, write every result."""

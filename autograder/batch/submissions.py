@@ -1,0 +1,56 @@
+"""Find the submissions to grade: an nbgrader ``submitted/`` tree, a folder of notebooks, or one notebook."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One student's notebook; ``path`` is None when the student's folder holds no notebook at all."""
+
+    student: str
+    path: Path | None
+    where: str
+
+    def digest(self) -> str:
+        """SHA-256 of the notebook file (empty for a missing or unreadable one): a changed file is regraded."""
+        try:
+            return hashlib.sha256(self.path.read_bytes()).hexdigest() if self.path else ""
+        except OSError:
+            return ""
+
+
+def discover(root: str | Path, assignment: str = "plumbing") -> list[Submission]:
+    """Every submission under ``root``, sorted by student.
+
+    - a single ``.ipynb`` file: one submission, the student named after the file;
+    - ``<student>.ipynb`` files: one submission each;
+    - ``<student>/<assignment>/*.ipynb`` (nbgrader's ``submitted/``): the notebook named after the assignment,
+      else the only one; a student folder without a notebook still counts, as a missing submission.
+    """
+    root = Path(root)
+    if root.is_file():
+        return [Submission(root.stem, root, root.name)]
+    if not root.is_dir():
+        raise FileNotFoundError(f"no such file or folder: {root}")
+    found = []
+    for entry in sorted(root.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_file() and entry.suffix == ".ipynb":
+            found.append(Submission(entry.stem, entry, entry.name))
+        elif entry.is_dir():
+            found.append(in_student_folder(entry, assignment, root))
+    return found
+
+
+def in_student_folder(folder: Path, assignment: str, root: Path) -> Submission:
+    """The notebook of one student's nbgrader folder."""
+    place = folder / assignment
+    notebooks = sorted(place.glob("*.ipynb")) if place.is_dir() else []
+    preferred = [path for path in notebooks if path.stem == assignment]
+    chosen = (preferred or notebooks or [None])[0]
+    where = str((chosen or place).relative_to(root))
+    return Submission(folder.name, chosen, where)

@@ -1,0 +1,36 @@
+"""grades.csv: one row per student, one column per check, for the instructor's spreadsheet."""
+from __future__ import annotations
+
+import csv
+import io
+
+from ..results import SubmissionResult
+from .summary import by_student, check_order
+from .table import points
+
+#: Leading characters that make a spreadsheet read a cell as a formula (tab and CR too: some apps strip them).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+COLUMNS = ["student", "notebook", "status", "score", "max_score"]
+
+
+def defuse(text: str) -> str:
+    """``text`` with a leading ``'`` if a spreadsheet would otherwise read it as a formula (CSV injection)."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _row(sub: SubmissionResult, check_ids: list[str]) -> list[str]:
+    """The student's row: who, status, totals, then each check's score ("" for a check they have no result for)."""
+    scores = {r.check_id: points(r.score) for r in sub.results}
+    return ([defuse(sub.student), defuse(sub.notebook), defuse(sub.status), points(sub.score), points(sub.max_score)]
+            + [scores.get(check_id, "") for check_id in check_ids])
+
+
+def grades_csv(subs: list[SubmissionResult]) -> str:
+    """The class's grades as CSV: columns student, notebook, status, score, max_score, then each check id in the
+    course's order; one row per student, sorted by student id."""
+    check_ids = check_order(subs)
+    stream = io.StringIO()
+    writer = csv.writer(stream)
+    writer.writerow(COLUMNS + [defuse(check_id) for check_id in check_ids])
+    writer.writerows(_row(sub, check_ids) for sub in by_student(subs))
+    return stream.getvalue()
