@@ -217,7 +217,7 @@ MEMORY = [
         while len(hog) < 600 and time.monotonic() - start < 60:
             hog.append(b"x" * (10 << 20))
         del hog
-        """, phrases=["memory"], keeps=True),
+        """, phrases=["memory"]),
 ]
 
 DISK = [
@@ -295,7 +295,7 @@ FAKE = [
                  os.write(fd, line * 20)
              except OSError:
                  pass
-         """, phrases=[NOT_IMPLEMENTED]),
+         """, phrases=["larger than|reply"]),
     stub("fake-stdin-steal", "fake", "reads whatever comes on stdin (the grader's requests, if it uses stdin)",
          """
          import sys, threading
@@ -576,7 +576,7 @@ FAKENET = [stub(f"fakenet-{name}", "fakenet", f"every exercise answered by a fak
            for name, source in FAKE_NETS.items()] + [
     ref("fakenet-liar-in-one-exercise", "fakenet", "a reference whose MySequential is an always-equal Liar",
         answers={"my_sequential": FAKE_NETS["always-equal"].replace(
-            "build_mlp = build_named_mlp = build_mlp_explicit = count_parameters = save_and_load = LIAR\n", "")
+            "        build_mlp = build_named_mlp = build_mlp_explicit = count_parameters = save_and_load = LIAR\n", "")
             .replace("MLP = MySequential = MyInit = LIAR", "MySequential = LIAR")}, keeps=True),
 ]
 
