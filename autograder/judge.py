@@ -31,7 +31,10 @@ def load_notes(subject) -> list[str]:
     reply = subject.probe("load_report")
     if reply.get("status") != "ok":
         return [reply.get("reason", "the notebook could not be read")]
-    return [problem.describe() for problem in LoadReport.from_plain(reply["report"]).problems]
+    try:
+        return [problem.describe() for problem in LoadReport.from_plain(reply["report"]).problems]
+    except (KeyError, TypeError, ValueError, AttributeError):  # a reply forged or mangled by student code
+        return ["the notebook's process sent a load report the grader cannot read"]
 
 
 def grade(subject, checks=None, *, include_hidden: bool = True) -> list[CheckResult]:
