@@ -45,7 +45,10 @@ def serve(notebook, scratch: str, request_fd: int, reply_fd: int, settings: dict
         _, request = requests.read()
         if request.get("op") != "probe":
             return
-        reply = answer(context, request["name"], request.get("args", {}), timeout=settings["probe_timeout"])
+        try:
+            reply = answer(context, request["name"], request.get("args", {}), timeout=settings["probe_timeout"])
+        except Exception as error:  # noqa: BLE001  (one broken probe fails its checks, not the ones after it)
+            reply = {"status": "malformed", "message": f"the probe failed with {type(error).__name__}"}
         channel.write_all(reply_fd, reply_frame(reply))
 
 

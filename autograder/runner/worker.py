@@ -226,5 +226,8 @@ def describe_end(finished: dict, limits: Limits) -> str:
     name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else f"signal {number}"
     causes = {"SIGXCPU": f"it used more than {limits.plain()['cpu_s']:g} s of CPU time",
               "SIGKILL": "killed, e.g. for using too much memory or CPU time",
-              "SIGSEGV": f"a crash, e.g. from running out of memory (limit {limits.memory_mb} MB)"}
+              "SIGSEGV": "the Python interpreter crashed (a segmentation fault), e.g. from ctypes, a native library"
+                         f" or running out of memory (limit {limits.memory_mb} MB)",
+              "SIGABRT": "the interpreter or a native library aborted, e.g. when it could not start a thread or"
+                         f" process (limit {limits.processes} processes) or ran out of memory"}
     return f"killed by {name}" + (f": {causes[name]}" if name in causes else "")

@@ -97,7 +97,7 @@ def child(job, settings, baseline, scratch: Path, notebook: Path, request_fd: in
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        restore_fatal_signals()
         apply_limits(job["limits"], baseline, settings)
         drop_privileges(settings)
         enter(scratch)
@@ -107,6 +107,16 @@ def child(job, settings, baseline, scratch: Path, notebook: Path, request_fd: in
     except BaseException:  # noqa: BLE001  (whatever happens, the child must never return into the zygote)
         code = 70
     os._exit(code)
+
+
+def restore_fatal_signals() -> None:
+    """Default actions for SIGPIPE and the crash signals.
+
+    MXNet installs a SIGSEGV handler that logs and exits with 255; with the default action a crash reaches the
+    zygote as "killed by SIGSEGV", which the feedback can name.
+    """
+    for number in (signal.SIGPIPE, signal.SIGSEGV, signal.SIGBUS, signal.SIGFPE, signal.SIGILL, signal.SIGABRT):
+        signal.signal(number, signal.SIG_DFL)
 
 
 def close_other_fds(keep: set[int]) -> None:

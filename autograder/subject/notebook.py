@@ -212,7 +212,11 @@ def run_cell(cell: CodeCell, namespace: dict, *, timeout: float | None, output: 
 
 def first_line_of(error: BaseException, limit: int = 300) -> str:
     """The first meaningful line of an error message (MXNet's run to pages of C++ stack)."""
-    lines = [line.strip() for line in str(error).splitlines()]
+    try:
+        text = str(error)
+    except Exception:  # noqa: BLE001  (a student's exception whose __str__ raises)
+        text = type(error).__name__
+    lines = [line.strip() for line in text.splitlines()]
     lines = [line for line in lines if line and not line.startswith(("Traceback", "Stack trace", "[bt]", 'File "'))]
     errors = [line for line in lines if "Error:" in line or "error:" in line]
     return (errors or lines or [""])[0][:limit]

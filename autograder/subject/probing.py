@@ -6,7 +6,8 @@ which step failed, instead of an exception in the grader. Every reply is a dict 
 
 - ``ok``: the probe's data;
 - ``missing``: the notebook does not define ``name``;
-- ``raised``: a stage raised ``error_type`` with ``message``;
+- ``raised``: a stage raised ``error_type`` with ``message`` (or the probe failed on an object that only
+  pretends to be what was asked for);
 - ``timeout``: a stage ran out of time;
 - ``unreadable``: the notebook could not be read at all.
 
@@ -118,6 +119,9 @@ def answer(ctx: ProbeContext, name: str, args: dict, *, timeout: float | None = 
     except TimeLimitExceeded as error:
         ctx.timed_out |= ctx.looked_up
         return {"status": "timeout", "stage": ctx.current_stage, "message": str(error), "partial": ctx.reply}
+    except Exception as error:  # noqa: BLE001  (an object that only pretends to be a net fails between stages)
+        return {"status": "raised", "stage": f"using what your code gave back (after {ctx.current_stage})",
+                "error_type": type(error).__name__, "message": first_line_of(error), "partial": ctx.reply}
     return {"status": "ok", **data}
 
 

@@ -332,7 +332,7 @@ REWRITE = [
          for obj in gc.get_objects():
              if type(obj).__name__ == "Check":
                  object.__setattr__(obj, "run", lambda subject: None)
-         """, phrases=[NOT_IMPLEMENTED]),
+         """, phrases=["held for review|" + NOT_IMPLEMENTED]),
     stub("rewrite-hypothesis", "rewrite", "patches hypothesis.given and settings so property checks test nothing",
          """
          import hypothesis
@@ -400,7 +400,7 @@ EDIT = [
             for path in sorted(glob.glob(os.path.join(package, "checks", "*.py"))):
                 with open(path, "a") as stream:
                     stream.write("\\n# edited by a hostile submission\\n")
-        """, phrases=["cell"], sandbox_only=True, keeps=True),
+        """, phrases=["held for review"], sandbox_only=True),
 ]
 
 SECRETS = [
