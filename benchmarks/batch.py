@@ -6,8 +6,9 @@ Steps:
    submission waits on a time limit), in an nbgrader ``submitted/`` tree of a throw-away course;
 2. grades it with the kit: ``python -m autograder grade submitted --out OUT --jobs J`` (wall time);
 3. unless ``--skip-nbgrader``: grades it with ``nbgrader autograde plumbing --create --force`` in that course,
-   configured by the course's ``nbgrader_config.py`` as ``tests/test_nbgrader.py`` does (wall time of autograde
-   only), and checks that both agree on every student, check by check: nbgrader's score of each test cell
+   configured by the course's ``nbgrader_config.py`` as ``tests/test_nbgrader.py`` does but with nbgrader's stock
+   ``Execute`` step (a Jupyter kernel per notebook, what nbgrader users know; ``--sandboxed-nbgrader`` keeps the
+   course's ``SandboxedExecute`` instead), timing autograde only, and checks that both agree on every student, check by check: nbgrader's score of each test cell
    ``test_<check id>`` (from its Gradebook) against the kit's score of that check. Hidden checks exist only in
    nbgrader and are left out; a notebook nbgrader could not grade at all (e.g. an empty file) counts as 0;
 4. grades the reference notebook in this process, already warm (one run first, then the median of
@@ -73,13 +74,23 @@ def kit_grade(submitted: Path, out: Path, jobs: int, env: dict) -> tuple[float, 
     return seconds, scores
 
 
-def make_course(base: Path) -> tuple[Path, Path, dict]:
-    """A throw-away nbgrader course under ``base`` with the assignment generated; ``(course, db, env)``."""
+STOCK_PIPELINE = ("from nbgrader.converters import Autograde\n"
+                  "c.Autograde.autograde_preprocessors = Autograde.class_traits()['autograde_preprocessors'].default()\n")
+
+
+def make_course(base: Path, stock: bool) -> tuple[Path, Path, dict]:
+    """A throw-away nbgrader course under ``base`` with the assignment generated; ``(course, db, env)``.
+
+    ``stock``: autograde with nbgrader's own ``Execute`` (a kernel per notebook) instead of the kit's sandbox.
+    """
     home, course = base / "home", base / "course"
     db = base / "gradebook.db"
     (course / "source" / "plumbing").mkdir(parents=True)
     home.mkdir()
     config(course, course, base / "exchange", db)
+    if stock:
+        with (course / "nbgrader_config.py").open("a") as stream:
+            stream.write(STOCK_PIPELINE)
     (course / "source" / "plumbing" / "plumbing.ipynb").write_bytes(SOURCE.read_bytes())
     env = environment(home)
     process = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "plumbing"],
@@ -148,13 +159,15 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of the class")
     parser.add_argument("--repeat", type=int, default=5, help="warm in-process runs (median reported)")
     parser.add_argument("--skip-nbgrader", action="store_true", help="time the kit only")
+    parser.add_argument("--sandboxed-nbgrader", action="store_true",
+                        help="time nbgrader with the course's SandboxedExecute instead of its stock Execute")
     args = parser.parse_args(argv)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
 
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as folder:
         base = Path(folder)
-        course, db, nb_env = make_course(base)
+        course, db, nb_env = make_course(base, stock=not args.sandboxed_nbgrader)
         kinds = [kind for kind in KINDS if kind != "slow"]
         expected = make_class(course / "submitted", args.n, seed=args.seed, kinds=kinds)
         counts = {kind: sum(one.kind == kind for one in expected.values()) for kind in kinds}
@@ -170,7 +183,8 @@ def main(argv=None) -> int:
         if not args.skip_nbgrader:
             nb_seconds, nb_scores = nbgrader_grade(course, db, nb_env, expected)
             differ = disagreements(kit_scores, nb_scores)
-            print(f"nbgrader autograde: {nb_seconds:.1f} s; nbgrader / kit = {nb_seconds / kit_seconds:.1f}x "
+            pipeline = "the course's SandboxedExecute" if args.sandboxed_nbgrader else "stock Execute, a kernel each"
+            print(f"nbgrader autograde ({pipeline}): {nb_seconds:.1f} s; nbgrader / kit = {nb_seconds / kit_seconds:.1f}x "
                   f"(target >= {NBGRADER_TARGET:g}x: {verdict(nb_seconds / kit_seconds >= NBGRADER_TARGET, complete)})")
             print(f"agreement on the visible checks: {args.n - len(differ)}/{args.n} students")
             for line in differ:
