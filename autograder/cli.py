@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from .runner.sandbox import Limits
+from .runner.sandbox import ONE_THREAD, Limits
 
 INTERRUPTED = 130
 
@@ -34,6 +34,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command; exit code 0 when every submission got a result, whatever the scores."""
     args = parser().parse_args(argv)
+    for name, value in ONE_THREAD.items():  # the judge processes (spawned) run NumPy one thread each
+        os.environ.setdefault(name, value)
     return grade_command(args)
 
 

@@ -15,6 +15,7 @@ from autograder.judge import load_notes, run_check, with_load_notes
 from autograder.reporting.gradescope import results_json, write_json
 from autograder.reporting.table import score_table
 from autograder.results import CheckResult
+from autograder.subject.remembering import remembering
 
 GRADED = pytest.StashKey()
 HYPOTHESIS_HOME = pytest.StashKey()
@@ -84,12 +85,12 @@ def subject(notebook, pytestconfig, request):
 
         loaded = LocalSubject.from_notebook(notebook, cell_timeout=pytestconfig.getoption("cell_timeout"),
                                             mnist_dir=pytestconfig.getoption("mnist_dir"))
-        yield loaded
+        yield remembering(loaded)
         loaded.close()
         return
     worker = request.getfixturevalue("worker")
     with worker.subject(read_submission(notebook), notebook.name) as remote:
-        yield remote
+        yield remembering(remote)
 
 
 def read_submission(notebook: Path) -> bytes:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .checks import REGISTRY, Check, CheckFailed, Unanswered
 from .results import CheckResult
+from .subject.remembering import remembering
 
 
 def run_check(check: Check, subject) -> CheckResult:
@@ -13,7 +14,7 @@ def run_check(check: Check, subject) -> CheckResult:
         return _result(check, 0.0, "failed", failure.feedback)
     except KeyboardInterrupt:
         raise
-    except Exception as error:  # a reply the judgement did not foresee: the student gets 0 and a clear reason
+    except Exception as error:  # noqa: BLE001  (an unforeseen reply: 0 and a clear reason)
         return _result(check, 0.0, "failed",
                        f"The grader could not check this ({type(error).__name__}: {error}). "
                        "Ask your teaching assistant to look at it.")
@@ -40,6 +41,7 @@ def load_notes(subject) -> list[str]:
 def grade(subject, checks=None, *, include_hidden: bool = True) -> list[CheckResult]:
     """Run ``checks`` (all registered ones by default) and return their results in order."""
     chosen = REGISTRY if checks is None else checks
+    subject = remembering(subject)
     return [run_check(check, subject) for check in chosen if include_hidden or not check.hidden]
 
 

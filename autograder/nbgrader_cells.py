@@ -35,11 +35,11 @@ def run_in_cell(checks, namespace: dict, *, label=None) -> None:
     failures = []
     with warnings.catch_warnings(), redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
+        from hypothesis import configuration
+
         from .judge import run_check
         from .subject.local import LocalSubject
         from .subject.notebook import LoadReport
-
-        from hypothesis import configuration
 
         scratch = tempfile.mkdtemp(prefix="gluon-grader-cell-")
         # Hypothesis would otherwise leave a .hypothesis folder next to the student's notebook.

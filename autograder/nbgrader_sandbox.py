@@ -22,6 +22,7 @@ from traitlets import Float, Integer
 from .checks import find
 from .judge import load_notes, run_check, with_load_notes
 from .screening import held_for_review, reaches_into_grader
+from .subject.remembering import remembering
 
 CALL = re.compile(r"\b(check|check_hidden)\(([^)]*)\)")
 CHECK_ID = re.compile(r"""["']([\w.]+)["']""")
@@ -52,7 +53,8 @@ class SandboxedExecute(NbGraderPreprocessor):
 
     def run_tests(self, notebook: bytes, tests: list) -> dict:
         """``{id(cell): [(label, feedback or None)]}``, the checks run against the sandboxed notebook."""
-        with self.worker().subject(notebook) as subject:
+        with self.worker().subject(notebook) as remote:
+            subject = remembering(remote)
             notes = load_notes(subject)
             return {id(cell): [verdict(check, label, subject, notes) for check, label in checks_of(cell)]
                     for cell in tests}

@@ -59,7 +59,7 @@ class SubmissionResult:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "SubmissionResult":
+    def from_dict(cls, data: dict) -> SubmissionResult:
         """Inverse of :meth:`to_dict`."""
         fields = dict(data)
         fields["results"] = [CheckResult(**r) for r in fields["results"]]

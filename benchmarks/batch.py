@@ -38,10 +38,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 os.environ.setdefault("GLUON_GRADER_MNIST", str((ROOT.parent / "shared" / "data" / "mnist").resolve()))
 
+from autograder.checks import REGISTRY
+
 from classroom import KINDS, make_class
 from test_nbgrader import COURSE_ID, SOURCE, config, environment, grade_id
-
-from autograder.checks import REGISTRY
 
 NBGRADER_TARGET = 10.0
 PER_SUBMISSION_TARGET = 1.5

@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-from notebooks import RELEASE, reference_notebook, with_answer, write_notebook
 from test_mutants import ALL_COUNTS, CASES
 
 from autograder.checks import REGISTRY
+
+from notebooks import RELEASE, reference_notebook, with_answer, write_notebook
 
 POINTS = {check.id: check.points for check in REGISTRY}
 MAX_SCORE = sum(POINTS.values())

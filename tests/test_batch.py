@@ -19,10 +19,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from classroom import make_class
 
 from autograder.checks import REGISTRY
 from autograder.results import SubmissionResult
+
+from classroom import make_class
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 25  # --timeout per submission: well above a normal notebook on a busy 2-core machine, below the cell limit

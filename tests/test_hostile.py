@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hostile.corpus import ARENA_MARK, CORPUS, REFERENCE, RELEASE, Hostile, by_id
 
 from autograder.checks import REGISTRY
+
+from hostile.corpus import ARENA_MARK, CORPUS, REFERENCE, RELEASE, Hostile, by_id
 
 ROOT = Path(__file__).resolve().parents[1]
 HAS_BWRAP = shutil.which("bwrap") is not None

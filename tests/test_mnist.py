@@ -18,7 +18,6 @@ import pytest
 from autograder import mnist
 from autograder.mnist import MnistNotFound
 
-
 # --- making idx files --------------------------------------------------------------------------------------
 
 def idx_bytes(array: np.ndarray, type_code: int = 0x08) -> bytes:

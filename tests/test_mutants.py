@@ -11,8 +11,8 @@ from textwrap import dedent
 import pytest
 
 from autograder.checks import REGISTRY
-from notebooks import grade_notebook, reference_notebook, with_answer, write_notebook
 
+from notebooks import grade_notebook, reference_notebook, with_answer, write_notebook
 
 #: Gluon warns about blocks kept in plain lists, which is exactly what some of these answers do.
 pytestmark = pytest.mark.filterwarnings("ignore:.*unregistered container with Blocks:UserWarning")
@@ -385,12 +385,12 @@ SAVE_AND_LOAD = [
 CASES = BUILD_MLP + BUILD_NAMED_MLP + BUILD_MLP_EXPLICIT + MLP + MY_SEQUENTIAL + COUNT_PARAMETERS + MY_INIT + SAVE_AND_LOAD
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _reference():
     return reference_notebook()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def graded(grade_id: str, source: str) -> dict:
     """``{check_id: CheckResult}`` of the reference notebook with one answer replaced (graded once per answer)."""
     with tempfile.TemporaryDirectory(prefix="mutant-") as folder:

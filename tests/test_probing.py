@@ -10,11 +10,11 @@ import time
 
 import pytest
 
-from autograder import judge  # noqa: E402
-from autograder.checks import REGISTRY, Check, CheckFailed  # noqa: E402
-from autograder.subject import probing  # noqa: E402
-from autograder.subject.local import LocalSubject  # noqa: E402
-from autograder.subject.notebook import CellProblem, LoadReport  # noqa: E402
+from autograder import judge
+from autograder.checks import REGISTRY, Check, CheckFailed
+from autograder.subject import probing
+from autograder.subject.local import LocalSubject
+from autograder.subject.notebook import CellProblem, LoadReport
 
 NET_ARGS = {"hidden": [3], "num_outputs": 2, "in_units": 4}  # 4*3+3 + 3*2+2 = 23 parameters
 

@@ -212,3 +212,53 @@ def test_loads_accepts_bytes():
 
 def test_protocol_error_is_a_value_error():
     assert issubclass(ProtocolError, ValueError)
+
+
+# --- the binary form the pipes carry: pack / unpack ----------------------------------------------------------
+
+def packed(head: dict, blob: bytes = b"") -> bytes:
+    text = json.dumps(head).encode()
+    return protocol.HEAD.pack(len(text)) + text + blob
+
+
+def test_pack_round_trips_a_reply_with_several_arrays():
+    rng = np.random.RandomState(1)
+    reply = {"status": "ok", "weights": [rng.uniform(-1, 1, (3, 4)).astype("float32"), np.arange(5, dtype="int64")],
+             "input": np.zeros((2, 0), dtype="uint8"), "loss": math.inf, "name": "dense0_weight"}
+    back = protocol.unpack(protocol.pack(reply))
+    assert back["status"] == "ok" and back["name"] == "dense0_weight" and back["loss"] == math.inf
+    for got, sent in zip(back["weights"] + [back["input"]], reply["weights"] + [reply["input"]]):
+        assert got.dtype == sent.dtype and got.shape == sent.shape
+        np.testing.assert_array_equal(got, sent)
+
+
+def test_packed_arrays_carry_raw_bytes_not_base64():
+    array = np.arange(1000, dtype="float32")
+    assert len(protocol.pack({"a": array})) < array.nbytes + 200 < len(protocol.dumps({"a": array}))
+
+
+def test_unpacked_arrays_do_not_hold_on_to_the_frame():
+    back = protocol.unpack(protocol.pack({"a": np.arange(3, dtype="int32")}))["a"]
+    assert back.flags.owndata and back.flags.writeable
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"\x01\x00", "cut off"),
+    (protocol.HEAD.pack(99) + b"{}", "cut off"),
+    (packed({"a": {protocol.ARRAY_TAG: 1, "dtype": "int32", "shape": [1]}}, b"\0" * 4), "does not match"),
+    (packed({"a": {protocol.ARRAY_TAG: 0, "dtype": "int32", "shape": [2]}}, b"\0" * 4), "does not match"),
+    (packed({"a": {protocol.ARRAY_TAG: 0, "dtype": "int32", "shape": [1]}}, b"\0" * 8), "no array"),
+    (packed({"a": 1}, b"junk"), "no array"),
+    (packed({"a": {protocol.ARRAY_TAG: 0, "dtype": "object", "shape": [1]}}, b"\0" * 8), "malformed array"),
+    (protocol.HEAD.pack(3) + b"\xff\xfe{", "malformed"),
+], ids=["no-head", "head-longer-than-frame", "array-index-skips", "array-past-the-end", "bytes-left-over",
+        "bytes-without-arrays", "object-dtype", "head-not-utf8"])
+def test_malformed_packed_replies_are_refused(data, reason):
+    with pytest.raises(ProtocolError, match=reason):
+        protocol.unpack(data)
+
+
+def test_an_oversized_packed_reply_is_refused(monkeypatch):
+    monkeypatch.setattr(protocol, "MAX_REPLY_BYTES", 100)
+    with pytest.raises(ProtocolError, match="larger than"):
+        protocol.unpack(protocol.pack({"a": np.zeros(100, dtype="float32")}))

@@ -2,6 +2,7 @@
 import pytest
 
 from autograder.checks import REGISTRY
+
 from notebooks import RELEASE, grade_with_report
 
 

@@ -15,6 +15,7 @@ from autograder import judge, protocol
 from autograder.runner import channel
 from autograder.runner.sandbox import FIRST_UID, Isolation, Limits, detect
 from autograder.runner.worker import Worker
+
 from notebooks import RELEASE, ROOT
 
 SANDBOXED = detect().sandboxed

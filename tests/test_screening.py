@@ -2,6 +2,7 @@
 import pytest
 
 from autograder.screening import reaches_into_grader, suspicious_names
+
 from notebooks import REFERENCE, RELEASE, reference_notebook, with_answer, write_notebook
 
 

@@ -8,8 +8,8 @@ import nbformat
 import pytest
 
 from autograder.checks import REGISTRY
-from notebooks import grade_id_of, grade_notebook, reference_notebook, with_answer, write_notebook
 
+from notebooks import grade_id_of, grade_notebook, reference_notebook, with_answer, write_notebook
 
 #: Gluon warns about blocks kept in plain lists, which is exactly what some of these answers do.
 pytestmark = pytest.mark.filterwarnings("ignore:.*unregistered container with Blocks:UserWarning")

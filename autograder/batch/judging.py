@@ -6,9 +6,9 @@ import time
 from ..checks import REGISTRY
 from ..judge import grade, load_notes, with_load_notes
 from ..results import CheckResult, SubmissionResult
-from ..screening import held_for_review, reaches_into_grader
 from ..runner.sandbox import Limits
 from ..runner.worker import MAX_NOTEBOOK_BYTES, Worker, WorkerError
+from ..screening import held_for_review, reaches_into_grader
 from .submissions import Submission
 
 _worker: Worker | None = None

@@ -6,10 +6,10 @@ from . import (  # noqa: F401  (each import registers that exercise's checks)
     build_mlp,
     build_mlp_explicit,
     build_named_mlp,
-    mlp_block,
-    my_sequential,
     count_parameters,
+    mlp_block,
     my_init,
+    my_sequential,
     save_and_load,
 )
 from .base import REGISTRY, Check, CheckFailed, Unanswered
@@ -25,4 +25,4 @@ def find(check_id: str, registry: list[Check] = REGISTRY) -> Check:
     raise KeyError(f"no check {check_id!r}; known: {', '.join(c.id for c in registry)}")
 
 
-__all__ = ["REGISTRY", "EXERCISES", "Check", "CheckFailed", "Unanswered", "find"]
+__all__ = ["EXERCISES", "REGISTRY", "Check", "CheckFailed", "Unanswered", "find"]

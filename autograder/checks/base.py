@@ -1,8 +1,8 @@
 """What a check is, how it fails, and how a probe's non-answers become feedback a student can act on."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 class CheckFailed(Exception):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .base import CheckFailed, check, completed, recorded_until
-from .nets import close, mlp_forward, mlp_activations, output_array, weight_bias_pairs
+from .nets import close, mlp_activations, mlp_forward, output_array, weight_bias_pairs
 
 EXERCISE = "save_and_load"
 

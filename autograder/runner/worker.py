@@ -12,7 +12,15 @@ from contextlib import contextmanager
 from .. import protocol
 from ..subject.probing import PROBE_TIMEOUT
 from . import channel
-from .sandbox import Isolation, Limits, detect, plain_environment, scratch_root, zygote_argv, zygote_settings
+from .sandbox import (
+    Isolation,
+    Limits,
+    detect,
+    plain_environment,
+    scratch_root,
+    zygote_argv,
+    zygote_settings,
+)
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20
 START_TIMEOUT = 120.0
@@ -26,9 +34,10 @@ class WorkerError(RuntimeError):
 class Worker:
     """One warm zygote (MXNet imported, sandboxed when possible), started on first use and after a crash."""
 
-    def __init__(self, slot: int = 0, *, limits: Limits = Limits(), mnist_dir: str | None = None,
+    def __init__(self, slot: int = 0, *, limits: Limits | None = None, mnist_dir: str | None = None,
                  isolation: Isolation | None = None, cell_timeout: float = 60.0,
                  probe_timeout: float = PROBE_TIMEOUT):
+        limits = limits or Limits()
         self.slot, self.limits, self.mnist_dir = slot, limits, mnist_dir
         self.isolation = isolation or detect()
         self.cell_timeout, self.probe_timeout = min(cell_timeout, limits.wall_s), probe_timeout
@@ -36,8 +45,8 @@ class Worker:
 
     def start(self) -> None:
         """Start the zygote and wait until it has MXNet loaded."""
-        to_zygote_r, self._to_zygote = os.pipe()
-        self._from_zygote, from_zygote_w = os.pipe()
+        to_zygote_r, self._to_zygote = channel.pipe()
+        self._from_zygote, from_zygote_w = channel.pipe()
         root, self._host_scratch = scratch_root(self.isolation)
         settings = zygote_settings(self.slot, self.isolation, to_zygote_r, from_zygote_w, root, MAX_NOTEBOOK_BYTES)
         self.process = subprocess.Popen(

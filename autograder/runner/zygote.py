@@ -67,8 +67,8 @@ def run_job(job: dict, number: int, judge: channel.FrameReader, settings: dict, 
     scratch = fresh_scratch(settings, number)
     notebook = scratch / job["name"]
     notebook.write_bytes(base64.b64decode(job["notebook"]))
-    request_r, request_w = os.pipe()
-    reply_r, reply_w = os.pipe()
+    request_r, request_w = channel.pipe()
+    reply_r, reply_w = channel.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(request_w)
@@ -104,7 +104,7 @@ def child(job, settings, baseline, scratch: Path, notebook: Path, request_fd: in
         from . import server
 
         server.serve(str(notebook), str(scratch), request_fd, reply_fd, job["settings"])
-    except BaseException:  # noqa: BLE001  (whatever happens, the child must never return into the zygote)
+    except BaseException:  # noqa: BLE001  (never return into the zygote)
         code = 70
     os._exit(code)
 
@@ -183,7 +183,7 @@ def relay(judge: channel.FrameReader, pid: int, request_fd: int, reply_fd: int, 
                     channel.write_all(out_fd, channel.HEADER.pack(len(frame[1]), channel.CHILD) + frame[1])
             except channel.ChannelClosed:
                 return "exited"
-            except Exception:  # oversized or garbled framing: nothing more from this child can be trusted
+            except Exception:  # noqa: BLE001  (garbled framing: trust nothing more)
                 return "oversized"
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
@@ -199,7 +199,7 @@ def forward_rest(replies: channel.FrameReader, out_fd: int) -> None:
             replies.fill(time.monotonic())
         while (frame := replies.pop()) is not None:
             channel.write_all(out_fd, channel.HEADER.pack(len(frame[1]), channel.CHILD) + frame[1])
-    except Exception:  # noqa: BLE001  (a closed or garbled pipe simply ends the forwarding)
+    except Exception:  # noqa: BLE001, S110  (a closed or garbled pipe simply ends the forwarding)
         pass
 
 

@@ -25,7 +25,7 @@ class LocalSubject:
 
     @classmethod
     def from_notebook(cls, path, *, cell_timeout: float | None = 60, probe_timeout: float | None = PROBE_TIMEOUT,
-                      mnist_dir=None) -> "LocalSubject":
+                      mnist_dir=None) -> LocalSubject:
         """Run the notebook at ``path`` in a scratch folder and wrap its namespace."""
         scratch = tempfile.mkdtemp(prefix="gluon-grader-")
         namespace, report = load_notebook(path, cell_timeout=cell_timeout, workdir=scratch)
@@ -39,9 +39,9 @@ class LocalSubject:
 
     def probe(self, name: str, /, **args) -> dict:
         """Answer one probe request with plain data."""
-        reply = answer(self.context, name, protocol.loads(protocol.dumps(args)), timeout=self.probe_timeout)
+        reply = answer(self.context, name, protocol.unpack(protocol.pack(args)), timeout=self.probe_timeout)
         try:
-            return protocol.loads(protocol.dumps(reply))
+            return protocol.unpack(protocol.pack(reply))
         except protocol.ProtocolError as error:
             return {"status": "malformed", "message": str(error)}
 

@@ -14,7 +14,6 @@ from mxnet.gluon import nn
 
 from .probing import ProbeContext, probe
 
-
 # --- describing what the student made -------------------------------------------------------------------
 
 def call_text(name: str, kwargs: dict) -> str:

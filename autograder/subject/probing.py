@@ -85,7 +85,7 @@ class ProbeContext:
             yield
         except (TimeLimitExceeded, StageFailed, Missing):
             raise
-        except BaseException as error:  # student code may raise SystemExit, KeyboardInterrupt, anything
+        except BaseException as error:  # noqa: BLE001  (student code may raise anything)
             raise StageFailed(description, error) from None
 
     def scratch_file(self, suffix: str) -> Path:
@@ -119,7 +119,7 @@ def answer(ctx: ProbeContext, name: str, args: dict, *, timeout: float | None = 
     except TimeLimitExceeded as error:
         ctx.timed_out |= ctx.looked_up
         return {"status": "timeout", "stage": ctx.current_stage, "message": str(error), "partial": ctx.reply}
-    except Exception as error:  # noqa: BLE001  (an object that only pretends to be a net fails between stages)
+    except Exception as error:  # noqa: BLE001  (a fake net fails between stages)
         return {"status": "raised", "stage": f"using what your code gave back (after {ctx.current_stage})",
                 "error_type": type(error).__name__, "message": first_line_of(error), "partial": ctx.reply}
     return {"status": "ok", **data}
