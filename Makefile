@@ -34,3 +34,4 @@ test: install
 
 bench: install
 	$(BIN)/python benchmarks/selfcheck.py
+	$(BIN)/python benchmarks/batch.py

@@ -68,8 +68,8 @@ def grade_command(args) -> int:
 def summary_text(summary, out: Path) -> str:
     """The lines printed at the end of a batch."""
     graded = [r for r in summary.results if r.status == "graded"]
-    lines = [f"graded {len(summary.results)} submissions ({summary.graded_now} now) in {summary.seconds:.1f} s; "
-             f"results in {out}"]
+    lines = [(f"graded {len(summary.results)} submissions ({summary.graded_now} now) in {summary.seconds:.1f} s; "
+              f"results in {out}")]
     if graded:
         mean = sum(r.score for r in graded) / len(graded)
         lines.append(f"mean score {mean:.2f}/{graded[0].max_score:g}")

@@ -113,7 +113,7 @@ def _download(names) -> tuple[Path, Path] | None:
                           sha1_hash=FILES[name], retries=1))
             for name in names
         )
-    except Exception:  # no network, a proxy page, a bad checksum: all mean "not available here"
+    except Exception:  # noqa: BLE001  (no network, a proxy page, a bad checksum: "not available here")
         return None
 
 

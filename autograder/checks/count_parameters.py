@@ -1,6 +1,8 @@
 """``count_parameters``: the number of scalars in an initialized net."""
 from __future__ import annotations
 
+import itertools
+
 from .. import strategies
 from .base import CheckFailed, check, expect_ok
 from .examples import for_all
@@ -11,7 +13,7 @@ EXERCISE = "count_parameters"
 def expected_count(in_units: int, hidden, num_outputs: int) -> int:
     """Weights plus biases of an MLP: sum over layers of (inputs + 1) * units."""
     sizes = [in_units, *hidden, num_outputs]
-    return sum((fan_in + 1) * units for fan_in, units in zip(sizes, sizes[1:]))
+    return sum((fan_in + 1) * units for fan_in, units in itertools.pairwise(sizes))
 
 
 def judge_count(subject, in_units: int, hidden, num_outputs: int, deferred: bool = False) -> None:

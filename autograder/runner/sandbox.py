@@ -79,7 +79,7 @@ def detect() -> Isolation:
     if bwrap is None:
         return Isolation("plain", "bubblewrap is not installed: apt-get install bubblewrap")
     trial = subprocess.run([bwrap, "--ro-bind", "/", "/", *NAMESPACES, "--die-with-parent", "true"],
-                           capture_output=True, text=True, timeout=30)
+                           check=False, capture_output=True, text=True, timeout=30)
     if trial.returncode != 0:
         return Isolation("plain", f"bubblewrap cannot start a sandbox here: {trial.stderr.strip()[:200]}")
     return Isolation(BUBBLEWRAP)

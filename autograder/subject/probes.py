@@ -33,7 +33,7 @@ def param_state(param) -> dict:
     try:
         state["value"] = param.data().asnumpy()
         state["data_error"] = None
-    except Exception as error:  # DeferredInitializationError, RuntimeError: exactly what is being observed
+    except Exception as error:  # noqa: BLE001  (DeferredInitializationError, RuntimeError: what is observed)
         state["value"] = None
         state["data_error"] = type(error).__name__
     return state
@@ -173,7 +173,7 @@ def my_sequential(ctx: ProbeContext, groups: list, in_units: int, rows: int, see
         with ctx.stage(f"net.add({', '.join(layer.name for layer in made)})"):
             net.add(*made)
     with ctx.stage("net.collect_params()"):
-        collected = [str(name) for name in net.collect_params().keys()]
+        collected = [str(name) for name in net.collect_params().keys()]  # noqa: SIM118  (a ParameterDict)
     mx.random.seed(seed)
     with ctx.stage("net.initialize()"):
         net.initialize(mx.init.Uniform(0.5))
