@@ -143,3 +143,50 @@ def test_plain_processes_still_grade_and_say_they_are_not_sandboxed(mnist_dir):
         assert "exit code 4" in subject.stopped
         assert notes_of(unsandboxed, RELEASE.read_bytes())[0] == []
     assert plain.describe().startswith("plain processes, NOT sandboxed")
+
+
+# --- wiping between submissions ----------------------------------------------------------------------------
+
+def test_every_submission_finds_an_empty_usable_tmp(worker):
+    for turn in range(2):
+        notes, _ = notes_of(worker, stub_with("""
+            import os, stat, tempfile
+            mode = stat.S_IMODE(os.stat("/tmp").st_mode) if os.path.isdir("/tmp") else None
+            left = [name for name in os.listdir("/tmp") if name.startswith("left-by-")]
+            with tempfile.NamedTemporaryFile(dir="/tmp", prefix="left-by-") as stream:
+                stream.write(b"x")
+            open(tempfile.mktemp(prefix="left-by-", dir="/tmp"), "w").close()
+            raise RuntimeError(f"tmp mode {mode:o}, left {left}")
+        """))
+        assert "tmp mode 1777, left []" in notes[0], (turn, notes)
+
+
+def test_a_wipe_keeps_the_mounts_under_tmp_and_the_folders_leading_to_them(tmp_path):
+    from autograder.runner.zygote import wipe_around
+
+    venv = tmp_path / "ci" / "main" / ".venv"
+    (venv / "lib").mkdir(parents=True)
+    (venv / "lib" / "site.py").write_text("kept")
+    (tmp_path / "ci" / "main" / "planted.txt").write_text("a student's file beside the venv")
+    (tmp_path / "ci" / "other").mkdir()
+    (tmp_path / "stray").mkdir()
+    (tmp_path / "stray" / "deep.txt").write_text("x")
+    tmp_path.chmod(0o1777)
+    wipe_around(tmp_path, [str(venv)])
+    assert (venv / "lib" / "site.py").read_text() == "kept"
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "ci", "ci/main", "ci/main/.venv", "ci/main/.venv/lib", "ci/main/.venv/lib/site.py"]
+    assert oct(tmp_path.stat().st_mode & 0o7777) == oct(0o1777)
+
+
+def test_a_failed_removal_never_changes_the_folder_that_holds_it(tmp_path, monkeypatch):
+    from autograder.runner import zygote
+
+    holder = tmp_path / "tmp"
+    (holder / "stuck").mkdir(parents=True)
+    holder.chmod(0o1777)
+    real_rmdir = os.rmdir
+    monkeypatch.setattr(os, "rmdir", lambda path, *a, **k: (_ for _ in ()).throw(OSError(16, "busy"))
+                        if str(path).endswith("stuck") else real_rmdir(path, *a, **k))
+    zygote.rmtree(holder / "stuck")
+    assert oct(holder.stat().st_mode & 0o7777) == oct(0o1777)

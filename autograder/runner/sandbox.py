@@ -25,11 +25,10 @@ FIRST_UID = 61000
 SCRATCH = "/box"
 KIT = "/kit"
 MNIST = "/data/mnist"
-#: Everything but the user namespace: the zygote must be able to switch to a real, unprivileged student uid.
 #: One compute thread per process: OpenMP's and OpenBLAS's idle threads spin on sched_yield, and with two jobs on
 #: two cores that spinning takes the CPU the other submission needs.
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-
+#: Everything but the user namespace: the zygote must be able to switch to a real, unprivileged student uid.
 NAMESPACES = ("--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try")
 
 

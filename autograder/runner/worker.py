@@ -12,15 +12,7 @@ from contextlib import contextmanager
 from .. import protocol
 from ..subject.probing import PROBE_TIMEOUT
 from . import channel
-from .sandbox import (
-    Isolation,
-    Limits,
-    detect,
-    plain_environment,
-    scratch_root,
-    zygote_argv,
-    zygote_settings,
-)
+from .sandbox import Isolation, Limits, detect, plain_environment, scratch_root, zygote_argv, zygote_settings
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20
 START_TIMEOUT = 120.0

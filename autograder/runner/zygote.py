@@ -13,6 +13,7 @@ import base64
 import ctypes
 import json
 import os
+import re
 import resource
 import select
 import shutil
@@ -36,6 +37,7 @@ def prctl(option: int, value: int) -> None:
 def warm_up() -> None:
     """Import what every submission needs, once, before any fork."""
     import mxnet  # noqa: F401
+    from IPython.core import inputtransformer2  # noqa: F401  (cells with %magics and !commands)
 
     from . import server
 
@@ -280,15 +282,46 @@ def wipe(scratch: Path, settings: dict) -> None:
     """Remove the job's scratch folder and, in the sandbox, everything it left in the private /tmp."""
     rmtree(scratch)
     if settings.get("sandboxed"):
-        for entry in Path("/tmp").iterdir():
+        wipe_around(Path("/tmp"), [point for point in mount_points() if point.startswith("/tmp/")])
+
+
+def wipe_around(folder: Path, keep: list[str]) -> None:
+    """Empty ``folder`` except the mounts in ``keep`` and the folders that lead to them.
+
+    The grader's Python environment may itself live under /tmp (a CI checkout); the sandbox binds it read-only
+    into the private /tmp, and it must survive every wipe.
+    """
+    for entry in folder.iterdir():
+        path = str(entry)
+        leads_to = [point for point in keep if point == path or point.startswith(path + "/")]
+        if not leads_to:
             rmtree(entry)
+        elif path not in keep:
+            wipe_around(entry, leads_to)
+
+
+def mount_points() -> list[str]:
+    """Where this mount namespace has something mounted (from /proc/self/mountinfo)."""
+    try:
+        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return []
+    return [_unescape(line.split()[4]) for line in lines if len(line.split()) > 4]
+
+
+def _unescape(field: str) -> str:
+    """mountinfo writes space, tab, newline and backslash in paths as octal escapes (``\\040``)."""
+    return re.sub(r"\\([0-7]{3})", lambda match: chr(int(match.group(1), 8)), field)
 
 
 def rmtree(path: Path) -> None:
-    """Delete ``path`` even where the student took away permissions."""
+    """Delete ``path`` even where the student took away permissions (never touching what holds ``path``)."""
+    top = str(path)
+
     def retry(function, name, _):
         try:
-            os.chmod(os.path.dirname(name), 0o700)
+            if os.path.dirname(name).startswith(top):
+                os.chmod(os.path.dirname(name), 0o700)
             os.chmod(name, 0o700)
             function(name)
         except OSError:
