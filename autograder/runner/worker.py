@@ -13,8 +13,11 @@ from .. import protocol
 from ..subject.probing import PROBE_TIMEOUT
 from . import channel
 from .sandbox import Isolation, Limits, detect, plain_environment, scratch_root, zygote_argv, zygote_settings
+from .zygote import GRADER_FAILED, OUT_OF_MEMORY
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20
+#: What the grader is doing during probes that check no function of the student's, in the student's words.
+PROBE_DOING = {"load_report": "collecting which cells of your notebook ran"}
 START_TIMEOUT = 120.0
 FINISH_GRACE = 10.0
 
@@ -150,7 +153,7 @@ class RemoteSubject:
             return {"status": "stopped", "reason": self.stopped}
         self.worker.send(channel.CHILD, {"op": "probe", "name": name, "args": args})
         while not self.stopped:
-            message = self._next(f"checking `{args.get('function', name)}`")
+            message = self._next(PROBE_DOING.get(name) or f"checking `{args.get('function', name)}`")
             if message is not None and message.get("kind") == "reply":
                 data = message.get("data")
                 return data if isinstance(data, dict) else {"status": "malformed", "message": "not a dict"}
@@ -223,7 +226,12 @@ def describe_end(finished: dict, limits: Limits) -> str:
     """``exit code 3``, ``killed by SIGSEGV; ...`` with the likely cause for the signals limits send."""
     number = finished.get("signal")
     if number is None:
-        return f"exit code {finished.get('exit')}"
+        code = finished.get("exit")
+        endings = {OUT_OF_MEMORY: f"exit code {code}: out of memory, the notebook holds nearly all of the "
+                                  f"{limits.memory_mb} MB a submission may use",
+                   GRADER_FAILED: f"exit code {code}: the grader's side of the process failed on what the notebook "
+                                  "left behind"}
+        return endings.get(code, f"exit code {code}")
     name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else f"signal {number}"
     causes = {"SIGXCPU": f"it used more than {limits.plain()['cpu_s']:g} s of CPU time",
               "SIGKILL": "killed, e.g. for using too much memory or CPU time",

@@ -26,6 +26,8 @@ from pathlib import Path
 from . import channel
 
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
+#: Exit codes of a child whose own (grader) side failed: in general, or for want of memory.
+GRADER_FAILED, OUT_OF_MEMORY = 70, 71
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -106,8 +108,10 @@ def child(job, settings, baseline, scratch: Path, notebook: Path, request_fd: in
         from . import server
 
         server.serve(str(notebook), str(scratch), request_fd, reply_fd, job["settings"])
+    except MemoryError:  # the notebook holds (nearly) all the memory it may have: nothing more can be answered
+        code = OUT_OF_MEMORY
     except BaseException:  # noqa: BLE001  (never return into the zygote)
-        code = 70
+        code = GRADER_FAILED
     os._exit(code)
 
 
