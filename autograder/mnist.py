@@ -152,8 +152,8 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
 
 
-#: Splits already read in this process, by file paths, times and sizes: the grader's worker reads MNIST once before it forks the
-#: process of each submission, so a notebook's own ``mnist_batches()`` costs no decompression.
+#: Splits already read in this process, by file paths, times and sizes: the grader's worker reads MNIST once
+#: before it forks the process of each submission, so a notebook's own ``mnist_batches()`` costs no decompression.
 _READ: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
 

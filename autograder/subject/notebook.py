@@ -150,7 +150,7 @@ class _QuietShell:
 
     def _run(self, name: str, code: str):
         if name in self.RUNS_ITS_CODE and code.strip():
-            exec(compile(to_python(code), f"<%{name}>", "exec"), self.namespace)  # noqa: S102  (the notebook's own code)
+            exec(compile(to_python(code), f"<%{name}>", "exec"), self.namespace)  # noqa: S102  (the cell's code)
 
     def run_line_magic(self, name, line, *args, **kwargs):
         if name in self.LINE_RUNS_ITS_CODE:
