@@ -190,3 +190,16 @@ def test_a_failed_removal_never_changes_the_folder_that_holds_it(tmp_path, monke
                         if str(path).endswith("stuck") else real_rmdir(path, *a, **k))
     zygote.rmtree(holder / "stuck")
     assert oct(holder.stat().st_mode & 0o7777) == oct(0o1777)
+
+
+def test_the_notebook_gets_the_workers_mnist_loader_but_nothing_else_of_the_grader(worker):
+    notes, _ = notes_of(worker, stub_with("""
+        import autograder.mnist as loader
+        try:
+            import autograder.subject.probes
+            refused = False
+        except ImportError:
+            refused = True
+        raise RuntimeError(f"splits already read: {len(loader._READ)}, internals refused: {refused}")
+    """))
+    assert "splits already read: 1, internals refused: True" in notes[0], notes

@@ -1,8 +1,8 @@
 """Keep the grader's own modules out of the student's reach inside the subject process.
 
-Before the notebook runs, every ``autograder`` module is dropped from ``sys.modules`` (the probes keep their own
-references) and an import hook refuses ``autograder.*`` except the course's public MNIST loader,
-``autograder.mnist``, which notebooks use. So ``import autograder.subject.probes`` in a notebook gets a fresh
+Before the notebook runs, every ``autograder`` module but the course's public MNIST loader, ``autograder.mnist``,
+is dropped from ``sys.modules`` (the probes keep their own references), and an import hook refuses
+``autograder.*`` except that loader, which notebooks use. So ``import autograder.subject.probes`` in a notebook gets a fresh
 refusal, not the live probes to rewrite. Code that digs through frames or the garbage collector can still find
 them; :mod:`autograder.screening` flags such notebooks for review (see the README's security section).
 """
@@ -11,7 +11,8 @@ from __future__ import annotations
 import importlib.abc
 import sys
 
-PUBLIC = {"autograder", "autograder.mnist"}
+LOADER = "autograder.mnist"
+PUBLIC = {"autograder", LOADER}
 
 
 class GraderImportRefused(ImportError):
@@ -25,7 +26,12 @@ class _RefuseGrader(importlib.abc.MetaPathFinder):
 
 
 def seal() -> None:
-    """Hide the grader's loaded modules and refuse new imports of them (but ``autograder.mnist``)."""
+    """Hide the grader's loaded modules and refuse new imports of them (but ``autograder.mnist``).
+
+    The loaded ``autograder.mnist`` stays, with the MNIST the zygote has already read; the package itself goes,
+    since its attributes lead to every submodule.
+    """
     for name in [name for name in sys.modules if name == "autograder" or name.startswith("autograder.")]:
-        del sys.modules[name]
+        if name != LOADER:
+            del sys.modules[name]
     sys.meta_path.insert(0, _RefuseGrader())
