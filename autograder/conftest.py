@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.judge import load_notes, run_check, with_load_notes
+from autograder.judge import failed, load_notes, run_check, with_load_notes
 from autograder.reporting.gradescope import results_json, write_json
 from autograder.reporting.table import score_table
-from autograder.results import CheckResult
 from autograder.subject.remembering import remembering
 
 GRADED = pytest.StashKey()
@@ -118,10 +117,9 @@ def notes(held, request):
 @pytest.fixture(scope="session")
 def held(notebook):
     """Why the notebook is held for review (its code reaches into the grader), or None."""
-    from autograder.screening import held_for_review, reaches_into_grader
+    from autograder.screening import review_note
 
-    findings = reaches_into_grader(notebook)
-    return held_for_review(findings) if findings else None
+    return review_note(notebook)
 
 
 @pytest.fixture
@@ -130,7 +128,7 @@ def grade_check(held, notebook, notes, request):
 
     def run(check):
         if held:
-            result = CheckResult(check.id, check.exercise, check.title, 0.0, check.points, "failed", held)
+            result = failed(check, held)
         else:
             result = with_load_notes(run_check(check, request.getfixturevalue("subject")), notes)
         request.config.stash[GRADED].append((notebook, result, notes))

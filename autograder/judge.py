@@ -11,18 +11,18 @@ def run_check(check: Check, subject) -> CheckResult:
     try:
         check.run(subject)
     except (CheckFailed, Unanswered) as failure:
-        return _result(check, 0.0, "failed", failure.feedback)
+        return failed(check, failure.feedback)
     except KeyboardInterrupt:
         raise
     except Exception as error:  # noqa: BLE001  (an unforeseen reply: 0 and a clear reason)
-        return _result(check, 0.0, "failed",
-                       f"The grader could not check this ({type(error).__name__}: {error}). "
-                       "Ask your teaching assistant to look at it.")
-    return _result(check, check.points, "passed", "")
+        return failed(check, f"The grader could not check this ({type(error).__name__}: {error}). "
+                             "Ask your teaching assistant to look at it.")
+    return CheckResult(check.id, check.exercise, check.title, check.points, check.points, "passed", "")
 
 
-def _result(check: Check, score: float, status: str, feedback: str) -> CheckResult:
-    return CheckResult(check.id, check.exercise, check.title, score, check.points, status, feedback)
+def failed(check: Check, feedback: str) -> CheckResult:
+    """``check`` failed: 0 points, and ``feedback`` says why."""
+    return CheckResult(check.id, check.exercise, check.title, 0.0, check.points, "failed", feedback)
 
 
 def load_notes(subject) -> list[str]:

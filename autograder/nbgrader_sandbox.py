@@ -21,7 +21,7 @@ from traitlets import Float, Integer
 
 from .checks import find
 from .judge import load_notes, run_check, with_load_notes
-from .screening import held_for_review, reaches_into_grader
+from .screening import review_note
 from .subject.remembering import remembering
 
 CALL = re.compile(r"\b(check|check_hidden)\(([^)]*)\)")
@@ -42,9 +42,9 @@ class SandboxedExecute(NbGraderPreprocessor):
         with tempfile.TemporaryDirectory(prefix="gluon-grader-nbgrader-") as folder:
             path = Path(folder) / "submission.ipynb"
             nbformat.write(nb, path)
-            findings = reaches_into_grader(path)
-            if findings:
-                verdicts = {id(cell): [(None, held_for_review(findings))] for cell in tests}
+            note = review_note(path)
+            if note:
+                verdicts = {id(cell): [(None, note)] for cell in tests}
             else:
                 verdicts = self.run_tests(path.read_bytes(), tests)
         for cell in tests:

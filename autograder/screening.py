@@ -60,6 +60,12 @@ def without_comments(source: str) -> str:
     return "\n".join(lines)
 
 
+def review_note(path) -> str | None:
+    """The held-for-review note of the notebook at ``path``, or None when its code keeps out of the grader."""
+    findings = reaches_into_grader(path)
+    return held_for_review(findings) if findings else None
+
+
 def held_for_review(findings: list[str]) -> str:
     """The note a held submission gets."""
     return ("Held for review, 0 points until a teaching assistant has looked: your notebook reaches into the "

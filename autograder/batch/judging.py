@@ -4,11 +4,11 @@ from __future__ import annotations
 import time
 
 from ..checks import REGISTRY
-from ..judge import grade, load_notes, with_load_notes
+from ..judge import failed, grade, load_notes, with_load_notes
 from ..results import CheckResult, SubmissionResult
 from ..runner.sandbox import Limits
 from ..runner.worker import MAX_NOTEBOOK_BYTES, Worker, WorkerError
-from ..screening import held_for_review, reaches_into_grader
+from ..screening import review_note
 from .submissions import Submission
 
 _worker: Worker | None = None
@@ -57,9 +57,9 @@ def read_notebook(submission: Submission) -> bytes:
 
 def screen(submission: Submission) -> None:
     """:class:`NotGradable` (held for review) when the notebook's code reaches into the grader."""
-    findings = reaches_into_grader(submission.path)
-    if findings:
-        raise NotGradable(held_for_review(findings))
+    note = review_note(submission.path)
+    if note:
+        raise NotGradable(note)
 
 
 def run_checks(notebook: bytes, submission: Submission) -> tuple[list[CheckResult], list[str]]:
@@ -74,5 +74,4 @@ def run_checks(notebook: bytes, submission: Submission) -> tuple[list[CheckResul
 
 def all_failed(reason: str) -> list[CheckResult]:
     """Every check at 0 with the same reason, so the row still has every column."""
-    return [CheckResult(check.id, check.exercise, check.title, 0.0, check.points, "failed", reason)
-            for check in REGISTRY if not check.hidden]
+    return [failed(check, reason) for check in REGISTRY if not check.hidden]

@@ -6,14 +6,7 @@ import numpy as np
 from .. import strategies
 from .base import CheckFailed, check, expect_ok, recorded_until
 from .examples import for_all
-from .nets import (
-    judge_forward,
-    judge_shapes,
-    layer_names,
-    relative_name,
-    weight_shapes,
-    weights_of,
-)
+from .nets import judge_forward, judge_shapes, layer_names, relative_name, weight_shapes, weights_of
 
 EXERCISE = "build_mlp"
 MNIST_BATCH = {"mnist": True, "rows": 64}

@@ -42,7 +42,11 @@ def pipe() -> tuple[int, int]:
 
 def encode(tag: int, message) -> bytes:
     """One frame holding ``message`` (plain data)."""
-    payload = protocol.pack(message)
+    return frame(tag, protocol.pack(message))
+
+
+def frame(tag: int, payload: bytes) -> bytes:
+    """One frame holding an already packed ``payload`` (what the zygote relays under its own tag)."""
     return HEADER.pack(len(payload), tag) + payload
 
 

@@ -28,6 +28,8 @@ MNIST = "/data/mnist"
 #: One compute thread per process: OpenMP's and OpenBLAS's idle threads spin on sched_yield, and with two jobs on
 #: two cores that spinning takes the CPU the other submission needs.
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+#: Set for every zygote, sandboxed or not: stable hashing, no plot windows, one compute thread.
+FIXED_ENVIRONMENT = {"PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", **ONE_THREAD}
 #: Everything but the user namespace: the zygote must be able to switch to a real, unprivileged student uid.
 NAMESPACES = ("--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try")
 
@@ -169,8 +171,7 @@ def top_level_links() -> list[str]:
 def environment(mnist_dir: str | None) -> list[str]:
     """A small, fixed environment: nothing of the grader's own leaks in."""
     values = {"PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin", "PYTHONPATH": KIT,
-              "HOME": SCRATCH, "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
-              "MPLBACKEND": "Agg", **ONE_THREAD}
+              "HOME": SCRATCH, "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", **FIXED_ENVIRONMENT}
     if mnist_dir:
         values["GLUON_GRADER_MNIST"] = MNIST
     return [part for name, value in values.items() for part in ("--setenv", name, value)]
@@ -179,7 +180,7 @@ def environment(mnist_dir: str | None) -> list[str]:
 def plain_environment(mnist_dir: str | None) -> dict:
     """The environment of an unsandboxed zygote: the grader's own, with the kit importable and a few fixed."""
     kit_parent = str(Path(autograder.__file__).resolve().parent.parent)
-    env = dict(os.environ, PYTHONPATH=kit_parent, PYTHONHASHSEED="0", MPLBACKEND="Agg", **ONE_THREAD)
+    env = dict(os.environ, PYTHONPATH=kit_parent, **FIXED_ENVIRONMENT)
     if mnist_dir:
         env["GLUON_GRADER_MNIST"] = str(Path(mnist_dir).resolve())
     return env

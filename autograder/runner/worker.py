@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from .. import protocol
 from ..subject.probing import PROBE_TIMEOUT
 from . import channel
-from .sandbox import Isolation, Limits, detect, plain_environment, scratch_root, zygote_argv, zygote_settings
+from .sandbox import MNIST, Isolation, Limits, detect, plain_environment, scratch_root, zygote_argv, zygote_settings
 from .zygote import GRADER_FAILED, OUT_OF_MEMORY
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20
@@ -75,7 +75,7 @@ class Worker:
         self.send(channel.ZYGOTE, {"op": "job", "name": name, "notebook": base64.b64encode(notebook).decode(),
                                    "limits": self.limits.plain(),
                                    "settings": {"cell_timeout": self.cell_timeout, "probe_timeout": self.probe_timeout,
-                                                "mnist_dir": "/data/mnist" if self.isolation.sandboxed and
+                                                "mnist_dir": MNIST if self.isolation.sandboxed and
                                                 self.mnist_dir else self.mnist_dir}})
         try:
             remote.wait_loaded()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import ctypes
+import functools
 import json
 import os
 import re
@@ -179,14 +180,13 @@ def relay(judge: channel.FrameReader, pid: int, request_fd: int, reply_fd: int, 
                 if tag == channel.ZYGOTE:
                     return "stopped"
                 try:
-                    channel.write_all(request_fd, channel.HEADER.pack(len(payload), channel.CHILD) + payload)
+                    channel.write_all(request_fd, channel.frame(channel.CHILD, payload))
                 except OSError:
                     pass
         if reply_fd in ready:
             try:
                 replies.fill(time.monotonic())
-                while (frame := replies.pop()) is not None:
-                    channel.write_all(out_fd, channel.HEADER.pack(len(frame[1]), channel.CHILD) + frame[1])
+                forward_whole_frames(replies, out_fd)
             except channel.ChannelClosed:
                 return "exited"
             except Exception:  # noqa: BLE001  (garbled framing: trust nothing more)
@@ -198,13 +198,18 @@ def relay(judge: channel.FrameReader, pid: int, request_fd: int, reply_fd: int, 
             return "exited"
 
 
+def forward_whole_frames(replies: channel.FrameReader, out_fd: int) -> None:
+    """Pass on, tagged as the child's, every whole frame read so far from the child."""
+    while (frame := replies.pop()) is not None:
+        channel.write_all(out_fd, channel.frame(channel.CHILD, frame[1]))
+
+
 def forward_rest(replies: channel.FrameReader, out_fd: int) -> None:
     """Forward the whole frames a finished child left in its pipe."""
     try:
         while select.select([replies.fd], [], [], 0)[0]:
             replies.fill(time.monotonic())
-        while (frame := replies.pop()) is not None:
-            channel.write_all(out_fd, channel.HEADER.pack(len(frame[1]), channel.CHILD) + frame[1])
+        forward_whole_frames(replies, out_fd)
     except Exception:  # noqa: BLE001, S110  (a closed or garbled pipe simply ends the forwarding)
         pass
 
@@ -286,7 +291,7 @@ def wipe(scratch: Path, settings: dict) -> None:
     """Remove the job's scratch folder and, in the sandbox, everything it left in the private /tmp."""
     rmtree(scratch)
     if settings.get("sandboxed"):
-        wipe_around(Path("/tmp"), [point for point in mount_points() if point.startswith("/tmp/")])
+        wipe_around(Path("/tmp"), mounts_under_tmp())
 
 
 def wipe_around(folder: Path, keep: list[str]) -> None:
@@ -302,6 +307,12 @@ def wipe_around(folder: Path, keep: list[str]) -> None:
             rmtree(entry)
         elif path not in keep:
             wipe_around(entry, leads_to)
+
+
+@functools.cache
+def mounts_under_tmp() -> list[str]:
+    """The binds below /tmp, read once: bubblewrap made every mount before the zygote started."""
+    return [point for point in mount_points() if point.startswith("/tmp/")]
 
 
 def mount_points() -> list[str]:
