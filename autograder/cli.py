@@ -6,14 +6,15 @@ import os
 import sys
 from pathlib import Path
 
-from .runner.sandbox import ONE_THREAD, Limits
+from . import options as settings
+from .runner.sandbox import ONE_THREAD
 
 INTERRUPTED = 130
 
 
 def parser() -> argparse.ArgumentParser:
     """The command-line interface."""
-    main = argparse.ArgumentParser(prog="autograder", description="Grade notebooks of the Gluon plumbing unit.")
+    main = argparse.ArgumentParser(prog="autograder", description="Grade notebooks of the course's units.")
     commands = main.add_subparsers(dest="command", required=True)
     grade = commands.add_parser("grade", help="grade a class (or one notebook) into an output folder")
     grade.add_argument("submissions", type=Path,
@@ -21,11 +22,9 @@ def parser() -> argparse.ArgumentParser:
                             "<student>.ipynb files, or one notebook")
     grade.add_argument("--out", type=Path, required=True, help="output folder (results are kept across runs)")
     grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel workers (default: cores)")
-    grade.add_argument("--assignment", default="plumbing", help="assignment folder name in an nbgrader tree")
-    grade.add_argument("--timeout", type=float, default=120.0, metavar="S", help="wall-time limit per submission")
-    grade.add_argument("--memory", type=int, default=2048, metavar="MB", help="memory limit per submission")
-    grade.add_argument("--cell-timeout", type=float, default=60.0, metavar="S", help="time limit per cell")
-    grade.add_argument("--mnist-dir", help="folder of the four MNIST idx .gz files")
+    grade.add_argument("--assignment", "--unit", dest="unit", metavar="NAME",
+                       help="the unit (nbgrader assignment) graded; default: found from the submissions")
+    settings.add_arguments(grade.add_argument)
     grade.add_argument("--force", action="store_true", help="regrade submissions that already have a result")
     grade.add_argument("--quiet", action="store_true", help="no progress bar (for CI logs)")
     return main
@@ -43,15 +42,22 @@ def grade_command(args) -> int:
     """``autograder grade``."""
     from . import mnist
     from .batch.grade import BatchOptions, grade_class
+    from .batch.submissions import unit_of_submissions
+    from .units import UnknownUnit
 
+    values = settings.Options.from_values(args)
     try:
-        mnist_dir = str(mnist.find_mnist_dir(args.mnist_dir))
+        values = values.with_mnist_dir(mnist.find_mnist_dir(values.mnist_dir))
     except mnist.MnistNotFound as error:
         print(f"autograder: cannot grade without MNIST: {error}", file=sys.stderr)
         return 2
-    options = BatchOptions(out=args.out, jobs=args.jobs, mnist_dir=mnist_dir, assignment=args.assignment,
-                           limits=Limits(wall_s=args.timeout, memory_mb=args.memory),
-                           cell_timeout=args.cell_timeout, force=args.force, quiet=args.quiet)
+    try:
+        unit = unit_of_submissions(args.submissions, args.unit)
+    except UnknownUnit as error:
+        print(f"autograder: {error}", file=sys.stderr)
+        return 2
+    options = BatchOptions(out=args.out, unit=unit, jobs=args.jobs, options=values, force=args.force,
+                           quiet=args.quiet)
     try:
         summary = grade_class(args.submissions, options)
     except FileNotFoundError as error:

@@ -1,42 +1,50 @@
-"""The pytest front end: ``pytest autograder [--submission PATH] [--results-json PATH]``.
+"""The pytest front end: ``pytest autograder [--unit NAME] [--submission PATH] [--results-json PATH]``.
 
-Grades the notebooks under ``assignments/`` (a student's self-check) or the one given with ``--submission``,
-one test per check with a ``points`` marker, and ends with a score table per notebook.
+Grades every released unit's notebook under ``assignments/`` (a student's self-check), the units named with
+``--unit``, or the notebooks given with ``--submission`` (their unit found from the notebook, or ``--unit``): one
+test per check, worth its points (a ``points`` marker), and a score table per notebook at the end. Each notebook
+goes through :func:`autograder.pipeline.grade` once; the tests report its results.
 """
 from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from autograder.judge import failed, load_notes, run_check, with_load_notes
+from autograder import options as settings
 from autograder.reporting.gradescope import results_json, write_json
 from autograder.reporting.table import score_table
-from autograder.subject.remembering import remembering
 
 GRADED = pytest.StashKey()
 HYPOTHESIS_HOME = pytest.StashKey()
 
 
+@dataclass(frozen=True)
+class Notebook:
+    """A notebook to grade and the unit it belongs to."""
+
+    path: Path
+    unit: object
+
+
 def pytest_addoption(parser):
-    group = parser.getgroup("gluon-grader", "grading notebooks of the plumbing unit")
+    group = parser.getgroup("gluon-grader", "grading notebooks of the course's units")
+    group.addoption("--unit", action="append", default=[], metavar="NAME",
+                    help="grade this unit's notebook under assignments/, or say which unit --submission is")
     group.addoption("--submission", action="append", default=[], metavar="PATH",
-                    help="grade this notebook (repeatable); default: the notebooks under assignments/")
+                    help="grade this notebook (repeatable); default: every unit's notebook under assignments/")
     group.addoption("--results-json", metavar="PATH", help="write the result in Gradescope's results.json format")
-    group.addoption("--mnist-dir", metavar="DIR", help="folder of the four MNIST idx .gz files")
-    group.addoption("--cell-timeout", type=float, default=60.0, metavar="S", help="time limit per notebook cell")
-    group.addoption("--timeout", type=float, default=300.0, metavar="S",
-                    help="wall-time limit for the whole notebook and its checks")
-    group.addoption("--memory", type=int, default=2048, metavar="MB", help="memory limit of the notebook's process")
+    settings.add_arguments(group.addoption)
     group.addoption("--in-process", action="store_true",
                     help="run the notebook in pytest's own process (faster to debug; no protection from it)")
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "points(n): the points a graded check is worth")
-    config.stash[GRADED] = []
+    config.stash[GRADED] = {}
     config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning")
     from hypothesis.configuration import set_hypothesis_home_dir
 
@@ -49,55 +57,47 @@ def pytest_unconfigure(config):
         shutil.rmtree(config.stash[HYPOTHESIS_HOME], ignore_errors=True)
 
 
-def notebooks(config) -> list[Path]:
-    """The notebooks to grade: --submission paths, or every notebook under assignments/."""
+def notebooks(config) -> list[Notebook]:
+    """The notebooks to grade with their units: --submission paths, else each unit's release under assignments/."""
+    from autograder.units import all_units, unit_of
+
+    named = config.getoption("unit")
     given = config.getoption("submission")
     if given:
-        return [Path(path).resolve() for path in given]
-    return sorted((config.rootpath / "assignments").glob("*/*.ipynb"))
+        return [Notebook(Path(path).resolve(), unit_of(path, named=named[0] if named else None)) for path in given]
+    units = [all_units()[name] for name in named] if named else all_units().values()
+    released = [(config.rootpath / "assignments" / unit.name / f"{unit.name}.ipynb", unit) for unit in units]
+    return [Notebook(path, unit) for path, unit in released if path.is_file() or named]
 
 
 def pytest_generate_tests(metafunc):
-    if "notebook" in metafunc.fixturenames:
-        paths = notebooks(metafunc.config)
-        metafunc.parametrize("notebook", paths, ids=[path.name for path in paths], scope="session")
+    if "graded_check" in metafunc.fixturenames:
+        cases = [(notebook, check) for notebook in notebooks(metafunc.config) for check in notebook.unit.checks]
+        several = len({notebook for notebook, _ in cases}) > 1
+        metafunc.parametrize(
+            "graded_check",
+            [pytest.param(case, marks=pytest.mark.points(case[1].points),
+                          id=f"{case[0].unit.name}:{case[1].id}" if several else case[1].id) for case in cases])
+
+
+def run_options(config) -> settings.Options:
+    """The run's options, MNIST's folder resolved (a clear error when there is none)."""
+    from autograder import mnist
+
+    values = settings.Options.from_values(config.option)
+    return values.with_mnist_dir(mnist.find_mnist_dir(values.mnist_dir))
 
 
 @pytest.fixture(scope="session")
 def worker(pytestconfig):
-    """The warm, sandboxed process that runs the notebooks (bubblewrap where it works)."""
-    from autograder import mnist
-    from autograder.runner.sandbox import Limits
+    """The warm, sandboxed process that runs the notebooks (bubblewrap where it works); None with --in-process."""
+    if pytestconfig.getoption("in_process"):
+        yield None
+        return
     from autograder.runner.worker import Worker
 
-    limits = Limits(wall_s=pytestconfig.getoption("timeout"), memory_mb=pytestconfig.getoption("memory"))
-    with Worker(limits=limits, mnist_dir=str(mnist.find_mnist_dir(pytestconfig.getoption("mnist_dir"))),
-                cell_timeout=pytestconfig.getoption("cell_timeout")) as running:
+    with Worker(options=run_options(pytestconfig)) as running:
         yield running
-
-
-@pytest.fixture(scope="session")
-def subject(notebook, pytestconfig, request):
-    """The loaded notebook, ready to answer probes: in the sandboxed worker, or here with --in-process."""
-    if pytestconfig.getoption("in_process"):
-        from autograder.subject.local import LocalSubject
-
-        loaded = LocalSubject.from_notebook(notebook, cell_timeout=pytestconfig.getoption("cell_timeout"),
-                                            mnist_dir=pytestconfig.getoption("mnist_dir"))
-        yield remembering(loaded)
-        loaded.close()
-        return
-    worker = request.getfixturevalue("worker")
-    with worker.subject(read_submission(notebook), notebook.name) as remote:
-        yield remembering(remote)
-
-
-def read_submission(notebook: Path) -> bytes:
-    """The notebook's bytes; an unreadable file is graded as an empty one (the checks then say why)."""
-    try:
-        return notebook.read_bytes()
-    except OSError:
-        return b""
 
 
 def pytest_report_header(config):
@@ -108,30 +108,17 @@ def pytest_report_header(config):
     return f"gluon-grader: notebooks run in {detect().describe()}"
 
 
-@pytest.fixture(scope="session")
-def notes(held, request):
-    """What went wrong while the notebook loaded, one line per cell (or why it is held for review)."""
-    return [held] if held else load_notes(request.getfixturevalue("subject"))
-
-
-@pytest.fixture(scope="session")
-def held(notebook):
-    """Why the notebook is held for review (its code reaches into the grader), or None."""
-    from autograder.screening import review_note
-
-    return review_note(notebook)
-
-
 @pytest.fixture
-def grade_check(held, notebook, notes, request):
-    """Run a check against the subject, record its result, and fail the test with the feedback alone."""
+def grade_check(request, worker):
+    """Grade the notebook (once per session, through the pipeline) and fail the test with this check's feedback."""
+    from autograder.pipeline import grade
 
-    def run(check):
-        if held:
-            result = failed(check, held)
-        else:
-            result = with_load_notes(run_check(check, request.getfixturevalue("subject")), notes)
-        request.config.stash[GRADED].append((notebook, result, notes))
+    def run(case):
+        notebook, check = case
+        graded = request.config.stash[GRADED]
+        if notebook not in graded:
+            graded[notebook] = grade(notebook.path, notebook.unit, run_options(request.config), worker=worker)
+        result = graded[notebook].by_id()[check.id]
         if not result.passed:
             pytest.fail(result.feedback, pytrace=False)
 
@@ -139,31 +126,23 @@ def grade_check(held, notebook, notes, request):
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    per_notebook = graded(config.stash[GRADED])
-    if not per_notebook:
+    graded = config.stash[GRADED]
+    if not graded:
         return
-    for notebook, (results, notes) in per_notebook.items():
-        terminalreporter.write_sep("=", f"score: {notebook.name}")
-        terminalreporter.write_line(score_table(results, str(notebook), notes))
+    for notebook, result in graded.items():
+        terminalreporter.write_sep("=", f"score: {notebook.path.name} (unit {notebook.unit.name})")
+        terminalreporter.write_line(score_table(result.results, str(notebook.path), result.notes))
     destination = config.getoption("results_json")
     if destination:
-        write_json(destination, combined_json(per_notebook))
+        write_json(destination, combined_json(graded))
 
 
-def graded(records: list) -> dict:
-    """Results per notebook, from the (notebook, result, notes) record of every check that ran."""
-    per_notebook: dict = {}
-    for notebook, result, notes in records:
-        per_notebook.setdefault(notebook, ([], notes))[0].append(result)
-    return per_notebook
-
-
-def combined_json(per_notebook: dict) -> dict:
+def combined_json(graded: dict) -> dict:
     """One results.json for the run; with several notebooks, test names say which notebook."""
-    if len(per_notebook) == 1:
-        ((_, (results, notes)),) = per_notebook.items()
-        return results_json(results, notes)
-    merged = [results_json(results, notes, f"{nb.name} ") for nb, (results, notes) in per_notebook.items()]
+    if len(graded) == 1:
+        ((_, result),) = graded.items()
+        return results_json(result.results, result.notes)
+    merged = [results_json(result.results, result.notes, f"{nb.path.name} ") for nb, result in graded.items()]
     return {"score": sum(m["score"] for m in merged), "max_score": sum(m["max_score"] for m in merged),
             "output": "\n".join(m["output"] for m in merged if m["output"]),
             "tests": [test for m in merged for test in m["tests"]]}

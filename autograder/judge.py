@@ -1,9 +1,9 @@
 """Run checks against a subject and turn every outcome, including grader trouble, into a CheckResult."""
 from __future__ import annotations
 
-from .checks import REGISTRY, Check, CheckFailed, Unanswered
+from .checks import Check, CheckFailed, Unanswered
+from .contract import Status
 from .results import CheckResult
-from .subject.remembering import remembering
 
 
 def run_check(check: Check, subject) -> CheckResult:
@@ -30,19 +30,12 @@ def load_notes(subject) -> list[str]:
     from .subject.notebook import LoadReport
 
     reply = subject.probe("load_report")
-    if reply.get("status") != "ok":
+    if reply.get("status") != Status.OK:
         return [reply.get("reason", "the notebook could not be read")]
     try:
         return [problem.describe() for problem in LoadReport.from_plain(reply["report"]).problems]
     except (KeyError, TypeError, ValueError, AttributeError):  # a reply forged or mangled by student code
         return ["the notebook's process sent a load report the grader cannot read"]
-
-
-def grade(subject, checks=None, *, include_hidden: bool = True) -> list[CheckResult]:
-    """Run ``checks`` (all registered ones by default) and return their results in order."""
-    chosen = REGISTRY if checks is None else checks
-    subject = remembering(subject)
-    return [run_check(check, subject) for check in chosen if include_hidden or not check.hidden]
 
 
 def with_load_notes(result: CheckResult, notes: list[str]) -> CheckResult:

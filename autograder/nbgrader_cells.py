@@ -19,9 +19,9 @@ def check(*check_ids: str, namespace: dict | None = None) -> None:
         namespace = sys._getframe(1).f_globals
     with warnings.catch_warnings(), redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
-        from .checks import find  # imports mxnet: keep its warnings off stderr too
+        from .units import find_check  # imports mxnet: keep its warnings off stderr too
 
-        checks = [find(check_id) for check_id in check_ids]
+        checks = [find_check(check_id) for check_id in check_ids]
     run_in_cell(checks, namespace)
 
 
@@ -33,21 +33,25 @@ def run_in_cell(checks, namespace: dict, *, label=None) -> None:
     """
     label = label or (lambda one: one.title)
     failures = []
+    if not checks:
+        return
     with warnings.catch_warnings(), redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
         from hypothesis import configuration
 
-        from .judge import run_check
+        from .pipeline import judge
         from .subject.local import LocalSubject
         from .subject.notebook import LoadReport
+        from .units import unit_of_check
 
         scratch = tempfile.mkdtemp(prefix="gluon-grader-cell-")
         # Hypothesis would otherwise leave a .hypothesis folder next to the student's notebook.
         hypothesis_home = getattr(configuration, "__hypothesis_home_directory", None)
         configuration.set_hypothesis_home_dir(f"{scratch}/.hypothesis")
         try:
-            subject = LocalSubject(namespace, LoadReport(notebook="this notebook"), scratch=scratch)
-            results = [(one, run_check(one, subject)) for one in checks]
+            subject = LocalSubject(namespace, LoadReport(notebook="this notebook"), unit_of_check(checks[0]),
+                                   scratch=scratch)
+            results = list(zip(checks, judge(subject, checks).results))
         finally:
             configuration.set_hypothesis_home_dir(hypothesis_home)
             shutil.rmtree(scratch, ignore_errors=True)

@@ -16,25 +16,26 @@ import tempfile
 from pathlib import Path
 
 import nbformat
-from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Float, Integer
+from nbgrader.preprocessors import Execute
 
-from .checks import find
-from .judge import load_notes, run_check, with_load_notes
-from .screening import review_note
-from .subject.remembering import remembering
+from . import options as settings
+from .pipeline import grade
+from .units import UnknownUnit, all_units, unit_of
 
 CALL = re.compile(r"\b(check|check_hidden)\(([^)]*)\)")
 CHECK_ID = re.compile(r"""["']([\w.]+)["']""")
 _workers: dict = {}
 
 
-class SandboxedExecute(NbGraderPreprocessor):
-    """Run the notebook in the sandbox and turn each autograded test cell's checks into its outputs."""
+class SandboxedExecute(Execute):
+    """Run the notebook in the sandbox and turn each autograded test cell's checks into its outputs.
 
-    timeout = Float(300.0, help="Wall-time limit (s) for the notebook and its checks.").tag(config=True)
-    memory_mb = Integer(2048, help="Memory limit (MB) of the notebook's process.").tag(config=True)
-    cell_timeout = Float(60.0, help="Time limit (s) of one cell.").tag(config=True)
+    A subclass of nbgrader's ``Execute``, so ``c.Execute`` settings and ``--no-execute`` reach it; its own settings
+    (and its ``timeout``, the limit of one cell, with the kit's default) are those of :mod:`autograder.options`.
+    """
+
+    # One trait per setting of autograder.options, declared there with its default (a class body is a dict).
+    locals().update(settings.traits())
 
     def preprocess(self, nb, resources):
         """Grade ``nb``; every autograded test cell gets the outputs of its verdict."""
@@ -42,35 +43,46 @@ class SandboxedExecute(NbGraderPreprocessor):
         with tempfile.TemporaryDirectory(prefix="gluon-grader-nbgrader-") as folder:
             path = Path(folder) / "submission.ipynb"
             nbformat.write(nb, path)
-            note = review_note(path)
-            if note:
-                verdicts = {id(cell): [(None, note)] for cell in tests}
-            else:
-                verdicts = self.run_tests(path.read_bytes(), tests)
+            verdicts = self.run_tests(path, tests, self.unit(nb, resources))
         for cell in tests:
             cell.outputs = outputs_of(verdicts[id(cell)])
         return nb, resources
 
-    def run_tests(self, notebook: bytes, tests: list) -> dict:
+    def unit(self, nb, resources):
+        """The unit graded: the nbgrader assignment's, else the one the notebook's metadata names."""
+        assignment = (resources.get("nbgrader") or {}).get("assignment")
+        if assignment in all_units():
+            return all_units()[assignment]
+        try:
+            return unit_of(notebook=nbformat.writes(nb).encode())
+        except UnknownUnit:
+            return None
+
+    def run_tests(self, path: Path, tests: list, unit) -> dict:
         """``{id(cell): [(label, feedback or None)]}``, the checks run against the sandboxed notebook."""
-        with self.worker().subject(notebook) as remote:
-            subject = remembering(remote)
-            notes = load_notes(subject)
-            return {id(cell): [verdict(check, label, subject, notes) for check, label in checks_of(cell)]
-                    for cell in tests}
+        named = {id(cell): checks_of(cell) for cell in tests}
+        checks = list({check.id: check for found in named.values() for check, _ in found}.values())
+        if unit is None or not checks:
+            return {key: [] for key in named}
+        graded = grade(path, unit, self.options(), worker=self.worker(), checks=checks).by_id()
+        return {key: [verdict(graded[check.id], label) for check, label in found] for key, found in named.items()}
+
+    def options(self) -> settings.Options:
+        """This run's options, MNIST's folder resolved."""
+        from . import mnist
+
+        values = settings.Options.from_traits(self)
+        return values.with_mnist_dir(mnist.find_mnist_dir(values.mnist_dir))
 
     def worker(self):
         """One warm sandboxed worker per autograde run, kept for all its notebooks."""
-        from . import mnist
-        from .runner.sandbox import Limits
         from .runner.worker import Worker
 
-        key = (self.timeout, self.memory_mb, self.cell_timeout)
-        if key not in _workers:
-            _workers[key] = Worker(limits=Limits(wall_s=self.timeout, memory_mb=self.memory_mb),
-                                   mnist_dir=str(mnist.find_mnist_dir()), cell_timeout=self.cell_timeout)
-            atexit.register(_workers[key].close)
-        return _workers[key]
+        options = self.options()
+        if options not in _workers:
+            _workers[options] = Worker(options=options)
+            atexit.register(_workers[options].close)
+        return _workers[options]
 
 
 def is_autograded_test(cell) -> bool:
@@ -81,6 +93,8 @@ def is_autograded_test(cell) -> bool:
 
 def checks_of(cell) -> list:
     """``[(check, label)]`` for each ``check("id")`` / ``check_hidden("id")`` call in the cell's source."""
+    from .units import find_check
+
     found = []
     for function, arguments in CALL.findall(cell.source):
         for check_id in CHECK_ID.findall(arguments):
@@ -88,16 +102,14 @@ def checks_of(cell) -> list:
                 hidden = importlib.import_module("instructor.hidden_checks")
                 found.append((hidden.find_hidden(check_id), "hidden test"))
             else:
-                found.append((find(check_id), None))
+                found.append((find_check(check_id), None))
     return found
 
 
-def verdict(check, label, subject, notes) -> tuple[str, str | None]:
+def verdict(result, label) -> tuple[str, str | None]:
     """``(what the passing line calls the check, feedback or None when it passed)``."""
-    result = with_load_notes(run_check(check, subject), notes)
-    name = label or check.title
+    name = label or result.title
     return (f"passed: {name} ({result.score:g}/{result.max_score:g})", None) if result.passed else (name, result.feedback)
-
 
 def outputs_of(verdicts: list) -> list:
     """The test cell's outputs: one stdout line per passed check, one error with every failure's feedback."""

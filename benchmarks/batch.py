@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 os.environ.setdefault("GLUON_GRADER_MNIST", str((ROOT.parent / "shared" / "data" / "mnist").resolve()))
 
-from autograder.checks import REGISTRY
+from autograder.units import unit
 
 from classroom import KINDS, make_class
 from test_nbgrader import COURSE_ID, SOURCE, config, environment, grade_id
@@ -115,7 +115,7 @@ def nbgrader_grade(course: Path, db: Path, env: dict, students) -> tuple[float, 
                 scores[student] = {}
                 continue
             by_name = {grade.name: grade.score for grade in notebook.grades}
-            scores[student] = {check.id: by_name.get(grade_id(check), 0) for check in REGISTRY}
+            scores[student] = {check.id: by_name.get(grade_id(check), 0) for check in unit("plumbing").checks}
     return seconds, scores
 
 
@@ -124,7 +124,7 @@ def disagreements(kit: dict, nbgrader: dict) -> list[str]:
     lines = []
     for student in sorted(set(kit) | set(nbgrader)):
         ours, theirs = kit.get(student, {}), nbgrader.get(student, {})
-        differ = {cid: (ours.get(cid, 0), theirs.get(cid, 0)) for cid in (check.id for check in REGISTRY)
+        differ = {cid: (ours.get(cid, 0), theirs.get(cid, 0)) for cid in (check.id for check in unit("plumbing").checks)
                   if ours.get(cid, 0) != theirs.get(cid, 0)}
         if differ:
             lines.append(f"{student}: " + ", ".join(f"{cid} kit {a:g} nbgrader {b:g}" for cid, (a, b) in differ.items()))

@@ -1,48 +1,25 @@
-"""Hidden checks: graded by ``nbgrader autograde`` only, invisible in the released notebook and in the feedback.
+"""What a hidden-test region of a source notebook calls: ``check_hidden("build_mlp.no_hidden_layer")``.
 
-They are :class:`autograder.checks.Check` objects with ``hidden=True``, kept in :data:`HIDDEN` instead of the
-autograder's registry, so ``pytest autograder`` (the student's self-check) neither runs nor lists them.
-``scripts/add_test_cells.py`` puts one hidden-test region per exercise into the source notebook.
+The checks themselves are each unit's, in ``instructor/<unit>.py``; what this prints names no check.
 """
 from __future__ import annotations
 
 import sys
 
-from autograder.checks import find
-from autograder.checks.base import Check, check
-from autograder.checks.build_mlp import probe_builder
-from autograder.checks.count_parameters import judge_count
-from autograder.checks.nets import judge_forward, judge_shapes, weight_shapes
 
-HIDDEN: list[Check] = []
+def find_hidden(check_id: str):
+    """The hidden check with id ``exercise.name``, in whichever unit has it."""
+    from autograder.units import all_units
 
-
-def hidden_check(exercise: str, points: float, title: str):
-    """Register the decorated ``function(subject)`` as a hidden check of ``exercise`` worth ``points``."""
-    return check(exercise, points, title, hidden=True, registry=HIDDEN)
-
-
-@hidden_check("build_mlp", 1, "No hidden layer: build_mlp(hidden=(), num_outputs=3) is a single Dense(3)")
-def no_hidden_layer(subject):
-    reply = probe_builder(subject, "build_mlp", {"hidden": [], "num_outputs": 3}, batch={"mnist": True, "rows": 8})
-    what = reply["call"]
-    judge_shapes(reply["after_forward"], weight_shapes(784, (), 3), f"for {what}",
-                 "with no hidden widths the net is just the output layer")
-    judge_forward(reply, 0, what)
-
-
-@hidden_check("count_parameters", 1, "Counts a net with no hidden layer")
-def no_hidden_layer_count(subject):
-    judge_count(subject, 784, (), 10)
-
-
-def find_hidden(check_id: str) -> Check:
-    """The hidden check with id ``exercise.name``."""
-    return find(check_id, HIDDEN)
+    for unit in all_units().values():
+        for check in unit.hidden_checks:
+            if check.id == check_id:
+                return check
+    raise KeyError(f"no unit has a hidden check {check_id!r}")
 
 
 def check_hidden(*check_ids: str, namespace: dict | None = None) -> None:
-    """Run hidden checks from a hidden-test region; what it prints names no check."""
+    """Run hidden checks from a hidden-test region of a notebook (default: the calling cell's globals)."""
     from autograder.nbgrader_cells import run_in_cell
 
     if namespace is None:

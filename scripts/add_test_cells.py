@@ -1,25 +1,29 @@
-"""Put one nbgrader autograded test cell per check after each exercise's ``ex_*_check`` cell of the source notebook.
+"""Put one nbgrader autograded test cell per check after each exercise's ``ex_*_check`` cell of a unit's source.
 
-After them comes one cell per exercise with hidden checks (``instructor/hidden_checks.py``), all of it a
-``### BEGIN HIDDEN TESTS`` region: nbgrader strips it from the release and restores it when autograding.
+After them comes one cell per exercise with hidden checks (``instructor/<unit>.py``), all of it a
+``### BEGIN HIDDEN TESTS`` region: nbgrader strips it from the release and restores it when autograding. The
+notebook's metadata gets ``gluon_grader.unit``, so every front end knows its unit.
 
 Idempotent: old ``test_*`` cells are dropped first, so rerun it whenever checks or their points change, then
-regenerate the student version with ``nbgrader generate_assignment plumbing --force``.
+regenerate the student version with ``nbgrader generate_assignment UNIT --force``.
 
-    python scripts/add_test_cells.py [NOTEBOOK]           # rewrite the test cells of NOTEBOOK (default: the source)
-    python scripts/add_test_cells.py --check [NOTEBOOK]   # exit 1 if that would change NOTEBOOK
+    python scripts/add_test_cells.py [--unit NAME] [NOTEBOOK]          # rewrite the test cells (default: every unit)
+    python scripts/add_test_cells.py --check [--unit NAME] [NOTEBOOK]  # exit 1 if that would change a notebook
 """
 import sys
 from pathlib import Path
 
 import nbformat
 
-from autograder.checks import REGISTRY
-from instructor.hidden_checks import HIDDEN
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # instructor/ (hidden checks) and the kit, run from anywhere
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "solutions" / "plumbing" / "plumbing.ipynb"
-# grade_id of an exercise's solution cell -> the exercise name its checks carry
-EXERCISE_OF = {"mlp_block": "MLP", "my_sequential": "MySequential", "my_init": "MyInit"}
+from autograder.units import all_units, unit_of  # noqa: E402  (after the path above)
+
+
+def source_notebook(unit) -> Path:
+    """``solutions/<unit>/<unit>.ipynb``."""
+    return ROOT / "solutions" / unit.name / f"{unit.name}.ipynb"
 
 
 def test_cell(check):
@@ -47,39 +51,39 @@ def graded_cell(grade_id, source, points):
     return cell
 
 
-def with_test_cells(nb):
-    """The notebook ``nb`` with its test cells rewritten from the check registry (``nb`` is changed in place)."""
+def with_test_cells(nb, unit):
+    """The notebook ``nb`` with its test cells rewritten from ``unit``'s checks (``nb`` is changed in place)."""
+    exercise_of = {exercise.cell: exercise.name for exercise in unit.exercises}
+    visible, hidden = unit.checks, unit.hidden_checks
     cells = [c for c in nb.cells if not c.metadata.get("nbgrader", {}).get("grade_id", "").startswith("test_")]
     out, exercise, placed = [], None, set()
     for cell in cells:
         meta = cell.metadata.get("nbgrader", {})
         out.append(cell)
         if meta.get("solution") and cell.cell_type == "code":
-            exercise = EXERCISE_OF.get(meta["grade_id"], meta["grade_id"])
+            exercise = exercise_of.get(meta["grade_id"])
         elif meta.get("grade_id", "").startswith("ex_") and meta["grade_id"].endswith("_check"):
-            checks = [c for c in REGISTRY if c.exercise == exercise]
+            checks = [c for c in visible if c.exercise == exercise]
             if not checks:
-                sys.exit(f"{meta['grade_id']}: no checks for exercise {exercise!r}")
+                sys.exit(f"{meta['grade_id']}: no checks for exercise {exercise!r} of unit {unit.name!r}")
             out.extend(test_cell(c) for c in checks)
-            hidden = [c for c in HIDDEN if c.exercise == exercise]
-            if hidden:
-                out.append(hidden_test_cell(exercise, hidden))
+            secret = [c for c in hidden if c.exercise == exercise]
+            if secret:
+                out.append(hidden_test_cell(exercise, secret))
             placed.add(exercise)
-    missing = {c.exercise for c in [*REGISTRY, *HIDDEN]} - placed
+    missing = {c.exercise for c in [*visible, *hidden]} - placed
     if missing:
-        sys.exit(f"no ex_*_check cell for {sorted(missing)}")
+        sys.exit(f"no ex_*_check cell after the answer cells of {sorted(missing)}")
     nb.cells = out
+    nb.metadata["gluon_grader"] = {"unit": unit.name}
     nbformat.validate(nb)
     return nb
 
 
-def main(argv=()):
-    argv = list(argv)
-    check_only = "--check" in argv
-    paths = [arg for arg in argv if arg != "--check"]
-    path = Path(paths[0]) if paths else NOTEBOOK
+def rewrite(path: Path, unit, check_only: bool) -> int:
+    """Rewrite (or with ``check_only``, compare) the test cells of ``path``; 1 when out of date and only checked."""
     before = path.read_text()
-    after = nbformat.writes(with_test_cells(nbformat.reads(before, as_version=4))) + "\n"
+    after = nbformat.writes(with_test_cells(nbformat.reads(before, as_version=4), unit)) + "\n"
     if check_only:
         if after != before:
             print(f"{path}: test cells out of date; run python scripts/add_test_cells.py")
@@ -88,8 +92,24 @@ def main(argv=()):
         return 0
     if after != before:
         path.write_text(after)
-    print(f"{path}: {sum(1 for c in nbformat.reads(after, as_version=4).cells if c.metadata.get('nbgrader', {}).get('grade_id', '').startswith('test_'))} test cells")
+    cells = nbformat.reads(after, as_version=4).cells
+    print(f"{path}: {sum(1 for c in cells if c.metadata.get('nbgrader', {}).get('grade_id', '').startswith('test_'))}"
+          " test cells")
     return 0
+
+
+def main(argv=()):
+    argv = list(argv)
+    check_only = "--check" in argv
+    named = argv[argv.index("--unit") + 1] if "--unit" in argv else None
+    paths = [arg for index, arg in enumerate(argv) if arg != "--check" and arg != "--unit"
+             and (index == 0 or argv[index - 1] != "--unit")]
+    if paths:
+        targets = [(Path(path), unit_of(path, named=named)) for path in paths]
+    else:
+        units = [unit_of(named=named)] if named else all_units().values()
+        targets = [(source_notebook(unit), unit) for unit in units if source_notebook(unit).is_file()]
+    return max([rewrite(path, unit, check_only) for path, unit in targets], default=0)
 
 
 if __name__ == "__main__":

@@ -26,11 +26,11 @@ from pathlib import Path
 import nbformat
 from test_mutants import ALL_COUNTS, CASES
 
-from autograder.checks import REGISTRY
+from autograder.units import unit
 
 from notebooks import RELEASE, reference_notebook, with_answer, write_notebook
 
-POINTS = {check.id: check.points for check in REGISTRY}
+POINTS = {check.id: check.points for check in unit("plumbing").checks}
 MAX_SCORE = sum(POINTS.values())
 ALL_CHECKS = frozenset(POINTS)
 KINDS = ("correct", "wrong", "stub", "broken", "slow")

@@ -13,7 +13,10 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.units import unit
+
 ROOT = Path(__file__).resolve().parents[1]
+PLUMBING = unit("plumbing")
 REFERENCE = ROOT / "solutions" / "plumbing" / "plumbing.ipynb"
 RELEASE = ROOT / "assignments" / "plumbing" / "plumbing.ipynb"
 
@@ -52,20 +55,21 @@ def write_notebook(nb: nbformat.NotebookNode, folder, name: str = "submission.ip
     return path
 
 
-def grade_with_report(path):
-    """Load the notebook at ``path`` in-process, run every check, and return ``(results, load_report)``.
+def grade_with_report(path, unit=None):
+    """Load the notebook at ``path`` in-process, run every visible check of ``unit`` (default: plumbing), and
+    return ``(results, load_report)``.
 
     ``results`` maps each check id to its :class:`~autograder.results.CheckResult`; ``load_report`` is the
     :class:`~autograder.subject.notebook.LoadReport` of running the notebook's cells. The subject is always closed,
     so its scratch folder does not outlive the call.
     """
-    from autograder import judge
+    from autograder.pipeline import judge
     from autograder.subject.local import LocalSubject
 
-    subject = LocalSubject.from_notebook(path)
+    unit = unit or PLUMBING
+    subject = LocalSubject.from_notebook(path, unit)
     try:
-        results = {result.check_id: result for result in judge.grade(subject)}
-        return results, subject.report
+        return judge(subject, unit.checks).by_id(), subject.report
     finally:
         subject.close()
 

@@ -21,15 +21,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.checks import REGISTRY
-from instructor.hidden_checks import HIDDEN
+from autograder.units import unit
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "solutions" / "plumbing" / "plumbing.ipynb"
 COURSE_ID = "gluon-plumbing-test"
 COURSE_CONFIG = ROOT / "nbgrader_config.py"
 HIDDEN_MARKS = ["BEGIN HIDDEN TESTS", "check_hidden", *{one.id for one in HIDDEN}, *{one.name for one in HIDDEN}]
-VISIBLE_POINTS = sum(check.points for check in REGISTRY)
+HIDDEN = unit("plumbing").hidden_checks
+VISIBLE_POINTS = sum(check.points for check in unit("plumbing").checks)
 TOTAL_POINTS = VISIBLE_POINTS + sum(check.points for check in HIDDEN)
 DUE = "2024-06-01 12:00:00 UTC"
 SUBMITTED = {"alice": "2024-06-01 11:00:00.000000 UTC", "bob": "2024-06-02 12:00:00.000000 UTC",
@@ -197,7 +197,7 @@ def test_bob_gets_what_the_pytest_autograder_gives(course):
                              cwd=course["base"], env=course["env"], capture_output=True, text=True, timeout=600)
     assert results.exists(), process.stdout + process.stderr
     pytest_scores = {test["name"].split(":")[0]: test["score"] for test in json.loads(results.read_text())["tests"]}
-    nbgrader_scores = {check.id: course["grades"]["bob"][grade_id(check)][0] for check in REGISTRY}
+    nbgrader_scores = {check.id: course["grades"]["bob"][grade_id(check)][0] for check in unit("plumbing").checks}
     assert nbgrader_scores == pytest_scores
     failed = {check_id for check_id, score in pytest_scores.items() if score == 0}
     assert {check_id.split(".")[0] for check_id in failed} == {"build_mlp", "count_parameters"}
@@ -215,7 +215,7 @@ def hidden_scores(notebook: Path) -> dict:
     scratch = notebook.parent.parent.parent.parent / "scratch-hidden"
     scratch.mkdir(exist_ok=True)
     namespace, report = load_notebook(notebook, workdir=scratch)
-    subject = LocalSubject(namespace, report, scratch=str(scratch))
+    subject = LocalSubject(namespace, report, unit("plumbing"), scratch=str(scratch))
     scores = {}
     for check in HIDDEN:
         name = f"test_{check.exercise}_hidden"

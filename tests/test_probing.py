@@ -10,8 +10,12 @@ import time
 
 import pytest
 
-from autograder import judge
-from autograder.checks import REGISTRY, Check, CheckFailed
+from autograder import judge, pipeline
+from autograder.checks import Check, CheckFailed
+from autograder.options import Options
+from autograder.units import unit
+
+PLUMBING = unit("plumbing")
 from autograder.subject import probing
 from autograder.subject.local import LocalSubject
 from autograder.subject.notebook import CellProblem, LoadReport
@@ -22,7 +26,8 @@ NET_ARGS = {"hidden": [3], "num_outputs": 2, "in_units": 4}  # 4*3+3 + 3*2+2 = 2
 @pytest.fixture
 def make_subject(tmp_path):
     def make(namespace=None, report=None, probe_timeout=2.0):
-        return LocalSubject(dict(namespace or {}), report or LoadReport(notebook="x.ipynb"), scratch=str(tmp_path),
+        return LocalSubject(dict(namespace or {}), report or LoadReport(notebook="x.ipynb"), PLUMBING,
+                            scratch=str(tmp_path),
                             probe_timeout=probe_timeout)
 
     return make
@@ -154,8 +159,9 @@ def test_save_and_load_probe_feeds_mnist_and_sees_the_file(make_subject, tmp_pat
 
 
 def test_a_reply_that_is_not_plain_data_becomes_status_malformed(make_subject, monkeypatch):
-    monkeypatch.setitem(probing.PROBES, "leaky", lambda ctx: {"object": object()})
-    assert make_subject({}).probe("leaky")["status"] == "malformed"
+    subject = make_subject({})
+    monkeypatch.setitem(subject.context.probes, "leaky", lambda ctx: {"object": object()})
+    assert subject.probe("leaky")["status"] == "malformed"
 
 
 def test_a_probe_on_an_unreadable_notebook_is_status_unreadable(make_subject):
@@ -168,21 +174,19 @@ def test_a_probe_on_an_unreadable_notebook_is_status_unreadable(make_subject):
 
 def test_grading_an_empty_namespace_fails_every_check_as_not_defined(make_subject):
     started = time.monotonic()
-    results = judge.grade(make_subject({}))
+    results = pipeline.judge(make_subject({}), PLUMBING.checks).results
     assert time.monotonic() - started < 10
-    assert [r.check_id for r in results] == [check.id for check in REGISTRY]
-    for check, result in zip(REGISTRY, results):
+    assert [r.check_id for r in results] == [check.id for check in unit("plumbing").checks]
+    for check, result in zip(unit("plumbing").checks, results):
         assert result.status == "failed" and not result.passed
         assert result.score == 0 and result.max_score == check.points
         assert result.feedback.startswith(f"`{check.exercise}` is not defined in your notebook"), result.feedback
 
 
-def test_grade_can_leave_out_hidden_checks_and_take_a_subset(make_subject):
+def test_judging_takes_a_subset_of_the_checks_in_its_order(make_subject):
     subject = make_subject({})
-    visible = judge.grade(subject, include_hidden=False)
-    assert [r.check_id for r in visible] == [c.id for c in REGISTRY if not c.hidden]
-    chosen = [c for c in REGISTRY if c.exercise == "count_parameters"]
-    assert [r.check_id for r in judge.grade(subject, chosen)] == [c.id for c in chosen]
+    chosen = [c for c in PLUMBING.checks if c.exercise == "count_parameters"][::-1]
+    assert [r.check_id for r in pipeline.judge(subject, chosen).results] == [c.id for c in chosen]
 
 
 def test_run_check_turns_grader_trouble_into_a_failed_result(make_subject):
@@ -211,8 +215,8 @@ def test_a_working_answer_passes_its_checks(make_subject):
     def count_parameters(net):
         return sum(param.data().size for param in net.collect_params().values())
 
-    chosen = [c for c in REGISTRY if c.exercise == "count_parameters" and c.name != "any_net"]
-    results = judge.grade(make_subject({"count_parameters": count_parameters}), chosen)
+    chosen = [c for c in unit("plumbing").checks if c.exercise == "count_parameters" and c.name != "any_net"]
+    results = pipeline.judge(make_subject({"count_parameters": count_parameters}), chosen).results
     assert results and all(r.passed and r.score == r.max_score for r in results), [r.feedback for r in results]
 
 
@@ -221,7 +225,7 @@ def test_load_notes_and_missing_names_point_at_the_failed_cells(make_subject):
     subject = make_subject({}, LoadReport(notebook="x.ipynb", cells_run=5, problems=[problem]))
     notes = judge.load_notes(subject)
     assert notes == [problem.describe()]
-    check = next(c for c in REGISTRY if c.exercise == "count_parameters")
+    check = next(c for c in unit("plumbing").checks if c.exercise == "count_parameters")
     result = judge.with_load_notes(judge.run_check(check, subject), notes)
     assert "is not defined in your notebook" in result.feedback
     assert result.feedback.endswith("These cells did not run to the end:\n  - " + problem.describe())
@@ -230,10 +234,10 @@ def test_load_notes_and_missing_names_point_at_the_failed_cells(make_subject):
 def test_a_notebook_that_is_not_json_gets_zero_everywhere_naming_the_notebook(tmp_path):
     path = tmp_path / "homework.ipynb"
     path.write_text("this is not JSON at all")
-    subject = LocalSubject.from_notebook(path, cell_timeout=5, probe_timeout=2)
+    subject = LocalSubject.from_notebook(path, PLUMBING, Options(cell_timeout=5, probe_timeout=2))
     try:
-        results = judge.grade(subject)
-        assert len(results) == len(REGISTRY)
+        results = pipeline.judge(subject, PLUMBING.checks).results
+        assert len(results) == len(unit("plumbing").checks)
         for result in results:
             assert result.score == 0 and result.status == "failed"
             assert "homework.ipynb" in result.feedback and "could not be graded" in result.feedback

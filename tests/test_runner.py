@@ -11,7 +11,9 @@ from textwrap import dedent
 import nbformat
 import pytest
 
-from autograder import judge, protocol
+from autograder import judge, pipeline, protocol
+from autograder.options import Options
+from autograder.units import unit
 from autograder.runner import channel
 from autograder.runner.sandbox import FIRST_UID, Isolation, Limits, detect
 from autograder.runner.worker import Worker
@@ -31,7 +33,7 @@ def stub_with(code: str) -> bytes:
 
 def notes_of(worker: Worker, notebook: bytes) -> tuple[list[str], object]:
     """Run ``notebook`` in ``worker``; return its load notes and the remote subject."""
-    with worker.subject(notebook) as subject:
+    with worker.subject(notebook, unit("plumbing")) as subject:
         notes = judge.load_notes(subject)
     return notes, subject
 
@@ -39,7 +41,7 @@ def notes_of(worker: Worker, notebook: bytes) -> tuple[list[str], object]:
 @pytest.fixture(scope="module")
 def worker(mnist_dir):
     """One warm worker for the module, with a short time limit."""
-    with Worker(limits=Limits(wall_s=8, memory_mb=1024), mnist_dir=mnist_dir, cell_timeout=3) as running:
+    with Worker(options=Options(timeout=8, memory=1024, mnist_dir=mnist_dir, cell_timeout=3)) as running:
         yield running
 
 
@@ -72,9 +74,9 @@ def test_a_silent_pipe_times_out_and_a_closed_one_says_so():
 # --- the worker --------------------------------------------------------------------------------------------
 
 def test_the_stub_loads_cleanly_and_answers_not_implemented(worker):
-    with worker.subject(RELEASE.read_bytes()) as subject:
+    with worker.subject(RELEASE.read_bytes(), unit("plumbing")) as subject:
         notes = judge.load_notes(subject)
-        results = judge.grade(subject)
+        results = pipeline.judge(subject, unit("plumbing").checks).results
     assert notes == [] and subject.stopped is None
     assert sum(r.score for r in results) == 0
     assert all("not implemented yet" in r.feedback for r in results if r.exercise == "build_mlp")
@@ -138,7 +140,7 @@ def test_processes_left_behind_are_killed_when_the_submission_ends(worker):
 
 def test_plain_processes_still_grade_and_say_they_are_not_sandboxed(mnist_dir):
     plain = Isolation("plain", "test")
-    with Worker(limits=Limits(wall_s=8, memory_mb=1024), mnist_dir=mnist_dir, isolation=plain) as unsandboxed:
+    with Worker(options=Options(timeout=8, memory=1024, mnist_dir=mnist_dir), isolation=plain) as unsandboxed:
         notes, subject = notes_of(unsandboxed, stub_with("import os\nos._exit(4)"))
         assert "exit code 4" in subject.stopped
         assert notes_of(unsandboxed, RELEASE.read_bytes())[0] == []
@@ -196,7 +198,7 @@ def test_the_notebook_gets_the_workers_mnist_loader_but_nothing_else_of_the_grad
     notes, _ = notes_of(worker, stub_with("""
         import autograder.mnist as loader
         try:
-            import autograder.subject.probes
+            import autograder.units.plumbing.probes
             refused = False
         except ImportError:
             refused = True

@@ -13,23 +13,22 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..options import Options
 from ..reporting.batch import read_student, write_outputs, write_student
 from ..results import SubmissionResult
-from ..runner.sandbox import Isolation, Limits, detect
+from ..runner.sandbox import Isolation, detect
 from .judging import all_failed, grade_submission, start_judge
 from .submissions import Submission, discover
 
 
 @dataclass
 class BatchOptions:
-    """How to grade: output folder, parallel jobs, limits, data, and whether to regrade finished work."""
+    """How to grade a class: the unit, output folder, parallel jobs, the run's options, whether to regrade."""
 
     out: Path
+    unit: object
     jobs: int = os.cpu_count() or 1
-    limits: Limits = field(default_factory=Limits)
-    mnist_dir: str | None = None
-    assignment: str = "plumbing"
-    cell_timeout: float = 60.0
+    options: Options = field(default_factory=Options)
     force: bool = False
     quiet: bool = False
 
@@ -53,10 +52,10 @@ def grade_class(submissions: str | Path, options: BatchOptions) -> BatchSummary:
     """Grade every submission under ``submissions`` into ``options.out``; write the class files at the end."""
     started = time.monotonic()
     isolation = detect()
-    everyone = discover(submissions, options.assignment)
+    everyone = discover(submissions, options.unit.name)
     todo = everyone if options.force else [s for s in everyone if not already_graded(options.out, s)]
     graded_now = run_all(todo, options)
-    results = [read_student(options.out, s.student) or missing(s, isolation) for s in everyone]
+    results = [read_student(options.out, s.student) or missing(s, options.unit, isolation) for s in everyone]
     write_outputs(options.out, results)
     return BatchSummary(results, graded_now, isolation, time.monotonic() - started)
 
@@ -79,11 +78,11 @@ def run_all(todo: list[Submission], options: BatchOptions) -> int:
     done = 0
     with progress_bar(len(todo), options.quiet) as bar, ProcessPoolExecutor(
             jobs, mp_context=context, initializer=start_judge,
-            initargs=(slots, options.limits, options.mnist_dir, options.cell_timeout)) as pool:
-        futures = {pool.submit(grade_submission, submission): submission for submission in todo}
+            initargs=(slots, options.options)) as pool:
+        futures = {pool.submit(grade_submission, submission, options.unit): submission for submission in todo}
         try:
             for future in as_completed(futures):
-                write_student(options.out, outcome(future, futures[future]))
+                write_student(options.out, outcome(future, futures[future], options.unit))
                 done += 1
                 bar.update(1)
         except BaseException:
@@ -92,20 +91,20 @@ def run_all(todo: list[Submission], options: BatchOptions) -> int:
     return done
 
 
-def outcome(future, submission: Submission) -> SubmissionResult:
+def outcome(future, submission: Submission, unit) -> SubmissionResult:
     """The judge's result, or an ``error`` result saying how the grader failed."""
     try:
         return SubmissionResult.from_dict(future.result())
     except Exception as error:  # noqa: BLE001  (a broken judge must not lose the rest of the class)
         reason = f"the grader failed on this submission ({type(error).__name__}: {error})"
-        return SubmissionResult(submission.student, submission.where, all_failed(f"Not graded: {reason}."),
+        return SubmissionResult(submission.student, submission.where, all_failed(unit, f"Not graded: {reason}."),
                                 [reason], "error", "", 0.0, submission.digest())
 
 
-def missing(submission: Submission, isolation: Isolation) -> SubmissionResult:
+def missing(submission: Submission, unit, isolation: Isolation) -> SubmissionResult:
     """A row for a submission that has no readable result (the batch was interrupted before it)."""
     reason = "not graded yet: the batch stopped before this submission; run the same command again"
-    return SubmissionResult(submission.student, submission.where, all_failed(reason), [reason], "error",
+    return SubmissionResult(submission.student, submission.where, all_failed(unit, reason), [reason], "error",
                             isolation.describe(), 0.0, submission.digest())
 
 

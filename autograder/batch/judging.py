@@ -3,36 +3,36 @@ from __future__ import annotations
 
 import time
 
-from ..checks import REGISTRY
-from ..judge import failed, grade, load_notes, with_load_notes
+from ..judge import failed
+from ..options import Options
+from ..pipeline import grade
 from ..results import CheckResult, SubmissionResult
-from ..runner.sandbox import Limits
 from ..runner.worker import MAX_NOTEBOOK_BYTES, Worker, WorkerError
-from ..screening import review_note
 from .submissions import Submission
 
 _worker: Worker | None = None
+_options: Options | None = None
 
 
-def start_judge(slots, limits: Limits, mnist_dir: str | None, cell_timeout: float) -> None:
+def start_judge(slots, options: Options) -> None:
     """Process initializer: take a worker slot (it decides the student uid) and make the worker."""
-    global _worker
-    _worker = Worker(slots.get(), limits=limits, mnist_dir=mnist_dir, cell_timeout=cell_timeout)
+    global _worker, _options
+    _worker, _options = Worker(slots.get(), options=options), options
 
 
-def grade_submission(submission: Submission) -> dict:
-    """Grade one submission; the :class:`SubmissionResult` as plain data. Never raises for the student's doing."""
+def grade_submission(submission: Submission, unit) -> dict:
+    """Grade one submission of ``unit``; the :class:`SubmissionResult` as plain data. Never raises for the student's
+    doing."""
     started = time.monotonic()
     digest = submission.digest()
     try:
         notebook = read_notebook(submission)
-        screen(submission)
-        results, notes = run_checks(notebook, submission)
-        status = "graded"
+        graded = grade(submission.path, unit, _options, worker=_worker, notebook=notebook)
+        results, notes, status = graded.results, graded.notes, "graded"
     except NotGradable as reason:
-        results, notes, status = all_failed(str(reason)), [str(reason)], "graded"
+        results, notes, status = all_failed(unit, str(reason)), [str(reason)], "graded"
     except WorkerError as error:
-        results, notes, status = all_failed(f"The grader itself failed: {error}."), [str(error)], "error"
+        results, notes, status = all_failed(unit, f"The grader itself failed: {error}."), [str(error)], "error"
     return SubmissionResult(submission.student, submission.where, results, notes, status,
                             _worker.isolation.describe(), round(time.monotonic() - started, 3), digest).to_dict()
 
@@ -55,23 +55,6 @@ def read_notebook(submission: Submission) -> bytes:
         raise NotGradable(f"{submission.where} could not be read ({error.strerror})") from None
 
 
-def screen(submission: Submission) -> None:
-    """:class:`NotGradable` (held for review) when the notebook's code reaches into the grader."""
-    note = review_note(submission.path)
-    if note:
-        raise NotGradable(note)
-
-
-def run_checks(notebook: bytes, submission: Submission) -> tuple[list[CheckResult], list[str]]:
-    """Every check against the notebook, run in the sandbox; the notes say what went wrong while it ran."""
-    with _worker.subject(notebook, submission.path.name) as subject:
-        notes = load_notes(subject)
-        results = [with_load_notes(result, notes) for result in grade(subject)]
-    if subject.stopped and subject.stopped not in notes:
-        notes.append(subject.stopped)
-    return results, notes
-
-
-def all_failed(reason: str) -> list[CheckResult]:
-    """Every check at 0 with the same reason, so the row still has every column."""
-    return [failed(check, reason) for check in REGISTRY if not check.hidden]
+def all_failed(unit, reason: str) -> list[CheckResult]:
+    """Every check of ``unit`` at 0 with the same reason, so the row still has every column."""
+    return [failed(check, reason) for check in unit.checks]

@@ -22,7 +22,30 @@ class Submission:
             return ""
 
 
-def discover(root: str | Path, assignment: str = "plumbing") -> list[Submission]:
+def unit_of_submissions(root: str | Path, named: str | None = None):
+    """The unit a class is graded for: ``named`` (``--assignment``), else what the submissions say.
+
+    An nbgrader tree says it by its ``<student>/<assignment>/`` folders, a notebook by its metadata or folders;
+    a folder of notebooks by its first notebook. With one unit in the course, that one.
+    """
+    from ..units import all_units, unit_of
+
+    if named:
+        return unit_of(named=named)
+    root = Path(root)
+    if root.is_dir():
+        units = all_units()
+        folders = {child.name for student in root.iterdir() if student.is_dir() for child in student.iterdir()
+                   if child.is_dir()}
+        found = sorted(folders & set(units))
+        if len(found) == 1:
+            return units[found[0]]
+        notebooks = sorted(root.glob("*.ipynb"))
+        return unit_of(notebooks[0] if notebooks else root)
+    return unit_of(root)
+
+
+def discover(root: str | Path, assignment: str) -> list[Submission]:
     """Every submission under ``root``, sorted by student.
 
     - a single ``.ipynb`` file: one submission, the student named after the file;

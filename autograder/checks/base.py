@@ -4,6 +4,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..contract import Status
+
 
 class CheckFailed(Exception):
     """The student's answer is wrong in a way the feedback explains: expected, found, hint."""
@@ -44,6 +46,8 @@ class Check:
     title: str
     run: Callable
     hidden: bool = False
+    module: str = ""  # where it was defined: a unit knows its checks by their module
+
 
     @property
     def id(self) -> str:
@@ -51,19 +55,18 @@ class Check:
         return f"{self.exercise}.{self.name}"
 
 
-REGISTRY: list[Check] = []
+#: Every check imported so far, of every unit; :class:`autograder.units.Unit` picks its own by module.
+LOADED: list[Check] = []
 
 
-def check(exercise: str, points: float, title: str, *, hidden: bool = False, registry: list | None = None):
+def check(exercise: str, points: float, title: str, *, hidden: bool = False):
     """Register the decorated ``function(subject)`` as a check of ``exercise`` worth ``points``.
 
-    Checks go to the autograder's :data:`REGISTRY` unless another ``registry`` is given (hidden checks keep
-    their own, outside what students receive).
+    The unit whose ``checks`` module (or hidden-check module, for ``hidden``) defines it owns it.
     """
 
     def register(function):
-        (REGISTRY if registry is None else registry).append(
-            Check(exercise, function.__name__, points, title, function, hidden))
+        LOADED.append(Check(exercise, function.__name__, points, title, function, hidden, function.__module__))
         return function
 
     return register
@@ -72,28 +75,28 @@ def check(exercise: str, points: float, title: str, *, hidden: bool = False, reg
 def expect_ok(reply: dict, name: str) -> dict:
     """Return the reply's data, or raise :class:`CheckFailed`/:class:`Unanswered` saying why there is none."""
     status = reply.get("status")
-    if status == "ok":
+    if status == Status.OK:
         return reply
-    if status == "missing":
+    if status == Status.MISSING:
         raise Unanswered(
             f"`{reply['name']}` is not defined in your notebook.\n"
             f"Hint: define it in its exercise cell, spelled exactly `{reply['name']}`, and check that the cell "
             f"runs without an error."
         )
-    if status == "stopped":
+    if status == Status.STOPPED:
         raise Unanswered(f"Not checked: {reply['reason']}.")
-    if status == "unreadable":
+    if status == Status.UNREADABLE:
         raise Unanswered(f"Your notebook could not be graded: {reply['reason']}")
-    if status == "timeout":
+    if status == Status.TIMEOUT:
         raise Unanswered(
             f"While {reply['stage']}, your code ran out of time: {reply['message']}.\n"
             f"Hint: look for a loop that never ends or work that does not belong in `{name}`."
         )
-    if status == "raised" and reply["error_type"] == "NotImplementedError":
+    if status == Status.RAISED and reply["error_type"] == "NotImplementedError":
         raise Unanswered(
             f"`{name}` is not implemented yet: replace `raise NotImplementedError()` in its cell with your code."
         )
-    if status == "raised":
+    if status == Status.RAISED:
         raise CheckFailed(
             f"{reply['stage']} to run without an error",
             f"it raised {reply['error_type']}: {reply['message']}",
@@ -109,7 +112,7 @@ def recorded_until(reply: dict, key: str, name: str) -> dict:
     it fails: that failure belongs to the checks about the forward pass. The returned dict keeps the failed
     reply under ``"failure"`` for :func:`completed`.
     """
-    if reply.get("status") == "ok":
+    if reply.get("status") == Status.OK:
         return reply
     partial = reply.get("partial") or {}
     if key not in partial:
@@ -126,7 +129,7 @@ def completed(data: dict, name: str) -> dict:
 
 def expect_implemented(reply: dict, name: str) -> None:
     """Fail only when the reply shows the stub is still there (NotImplementedError), whatever else it shows."""
-    if reply.get("status") == "raised" and reply.get("error_type") == "NotImplementedError":
+    if reply.get("status") == Status.RAISED and reply.get("error_type") == "NotImplementedError":
         expect_ok(reply, name)
 
 

@@ -32,7 +32,7 @@ def for_all(**strategies):
             example.__name__ = example.__qualname__ = judge.__name__
             GRADING(given(**strategies)(example))()
 
-        run.__name__ = judge.__name__
+        run.__name__, run.__module__ = judge.__name__, judge.__module__
         return run
 
     return decorate

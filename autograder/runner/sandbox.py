@@ -20,6 +20,8 @@ from pathlib import Path
 
 import autograder
 
+from ..options import BY_NAME
+
 BUBBLEWRAP = "bubblewrap"
 FIRST_UID = 61000
 SCRATCH = "/box"
@@ -38,8 +40,8 @@ NAMESPACES = ("--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts"
 class Limits:
     """What one submission may use: wall and CPU seconds, memory, file size, scratch space, processes."""
 
-    wall_s: float = 120.0
-    memory_mb: int = 2048
+    wall_s: float = BY_NAME["timeout"].default
+    memory_mb: int = BY_NAME["memory"].default
     cpu_s: float | None = None
     file_mb: int = 256
     scratch_mb: int = 512
@@ -107,9 +109,25 @@ def world_readable(path: str) -> bool:
 
 def zygote_settings(slot: int, isolation: Isolation, in_fd: int, out_fd: int, scratch_root: str,
                     max_notebook_bytes: int) -> dict:
-    """What the zygote needs to know, as plain data."""
+    """What the zygote needs to know, as plain data (the probes of every unit among it)."""
     return {"in_fd": in_fd, "out_fd": out_fd, "uid": student_uid(slot, isolation), "sandboxed": isolation.sandboxed,
-            "scratch_root": scratch_root, "max_notebook_bytes": max_notebook_bytes}
+            "scratch_root": scratch_root, "max_notebook_bytes": max_notebook_bytes,
+            "probe_modules": [unit.probes_module for unit in all_units().values()]}
+
+
+def unit_packages_outside() -> dict[str, str]:
+    """``{top-level package: its folder}`` of every unit that lives outside the kit (plug-ins, units in progress)."""
+    import importlib.util
+
+    tops = {unit.top_package for unit in all_units().values()} - {"autograder"}
+    return {top: str(Path(importlib.util.find_spec(top).origin).resolve().parent) for top in sorted(tops)}
+
+
+def all_units() -> dict:
+    """The course's units (imported here, not at the top: the units import the kit's checks)."""
+    from ..units import all_units as units
+
+    return units()
 
 
 def zygote_argv(settings: dict, isolation: Isolation, limits: Limits, mnist_dir: str | None) -> list[str]:
@@ -132,6 +150,8 @@ def bubblewrap_options(limits: Limits, mnist_dir: str | None) -> list[str]:
         options += read_only(source, source)
     options += top_level_links()
     options += read_only(str(Path(autograder.__file__).resolve().parent), f"{KIT}/autograder")
+    for top, folder in unit_packages_outside().items():
+        options += read_only(folder, f"{KIT}/{top}")
     if mnist_dir:
         options += read_only(str(Path(mnist_dir).resolve()), MNIST)
     options += ["--clearenv", *environment(mnist_dir), "--chdir", SCRATCH]
@@ -180,7 +200,8 @@ def environment(mnist_dir: str | None) -> list[str]:
 def plain_environment(mnist_dir: str | None) -> dict:
     """The environment of an unsandboxed zygote: the grader's own, with the kit importable and a few fixed."""
     kit_parent = str(Path(autograder.__file__).resolve().parent.parent)
-    env = dict(os.environ, PYTHONPATH=kit_parent, **FIXED_ENVIRONMENT)
+    parents = [kit_parent, *(str(Path(folder).parent) for folder in unit_packages_outside().values())]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(dict.fromkeys(parents)), **FIXED_ENVIRONMENT)
     if mnist_dir:
         env["GLUON_GRADER_MNIST"] = str(Path(mnist_dir).resolve())
     return env

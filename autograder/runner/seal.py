@@ -20,18 +20,24 @@ class GraderImportRefused(ImportError):
 
 
 class _RefuseGrader(importlib.abc.MetaPathFinder):
+    def __init__(self, packages: tuple[str, ...]):
+        self.packages = packages
+
     def find_spec(self, name, path=None, target=None):
-        if name.startswith("autograder.") and name not in PUBLIC:
+        if name not in PUBLIC and any(name == top and top != "autograder" or name.startswith(top + ".")
+                                      for top in self.packages):
             raise GraderImportRefused(f"{name} is part of the grader and cannot be imported by a notebook")
 
 
-def seal() -> None:
+def seal(units: tuple[str, ...] | list[str] = ()) -> None:
     """Hide the grader's loaded modules and refuse new imports of them (but ``autograder.mnist``).
 
-    The loaded ``autograder.mnist`` stays, with the MNIST the zygote has already read; the package itself goes,
-    since its attributes lead to every submodule.
+    ``units`` are the top-level packages of units that live outside the kit: hidden the same way. The loaded
+    ``autograder.mnist`` stays, with the MNIST the zygote has already read; the package itself goes, since its
+    attributes lead to every submodule.
     """
-    for name in [name for name in sys.modules if name == "autograder" or name.startswith("autograder.")]:
+    packages = ("autograder", *units)
+    for name in [name for name in sys.modules if any(name == top or name.startswith(top + ".") for top in packages)]:
         if name != LOADER:
             del sys.modules[name]
-    sys.meta_path.insert(0, _RefuseGrader())
+    sys.meta_path.insert(0, _RefuseGrader(packages))

@@ -6,7 +6,7 @@ dropped privileges. It writes frames to ``reply_fd`` and reads requests from ``r
 from __future__ import annotations
 
 from .. import protocol
-from ..subject import probes  # noqa: F401  (registers the probes)
+from ..contract import Event, malformed
 from ..subject.notebook import load_notebook
 from ..subject.probing import ProbeContext, answer
 from . import channel
@@ -29,17 +29,21 @@ def preload_mnist() -> None:
 
 
 def serve(notebook, scratch: str, request_fd: int, reply_fd: int, settings: dict) -> None:
-    """Load ``notebook`` in ``scratch``, report each cell as it starts, then answer probes."""
-    seal()
+    """Load ``notebook`` in ``scratch``, report each cell as it starts, then answer the unit's probes."""
+    seal(settings.get("sealed", ()))
 
     def on_cell(cell):
-        channel.send(reply_fd, channel.CHILD, {"kind": "cell", "number": cell.number, "first_line": cell.first_line})
+        channel.send(reply_fd, channel.CHILD, {"kind": Event.CELL.value, "number": cell.number,
+                                               "first_line": cell.first_line})
+
+    def on_student(name):
+        channel.send(reply_fd, channel.CHILD, {"kind": Event.STUDENT.value, "name": name})
 
     namespace, report = load_notebook(notebook, cell_timeout=settings["cell_timeout"], workdir=scratch,
                                       on_cell=on_cell)
-    context = ProbeContext(namespace, report, scratch=scratch, mnist_dir=settings.get("mnist_dir"),
-                           mnist_images=MNIST_IMAGES)
-    channel.send(reply_fd, channel.CHILD, {"kind": "loaded"})
+    context = ProbeContext(namespace, report, probes=settings["probes"], scratch=scratch,
+                           mnist_dir=settings.get("mnist_dir"), mnist_images=MNIST_IMAGES, on_student=on_student)
+    channel.send(reply_fd, channel.CHILD, {"kind": Event.LOADED.value})
     requests = channel.FrameReader(request_fd, max_bytes=1 << 20)
     while True:
         _, request = requests.read()
@@ -48,13 +52,13 @@ def serve(notebook, scratch: str, request_fd: int, reply_fd: int, settings: dict
         try:
             reply = answer(context, request["name"], request.get("args", {}), timeout=settings["probe_timeout"])
         except Exception as error:  # noqa: BLE001  (one broken probe fails its checks, not the ones after it)
-            reply = {"status": "malformed", "message": f"the probe failed with {type(error).__name__}"}
+            reply = malformed(f"the probe failed with {type(error).__name__}")
         channel.write_all(reply_fd, reply_frame(reply))
 
 
 def reply_frame(reply: dict) -> bytes:
     """The frame for a probe's reply; a reply that is not plain data becomes a "malformed" one."""
     try:
-        return channel.encode(channel.CHILD, {"kind": "reply", "data": reply})
+        return channel.encode(channel.CHILD, {"kind": Event.REPLY.value, "data": reply})
     except protocol.ProtocolError as error:
-        return channel.encode(channel.CHILD, {"kind": "reply", "data": {"status": "malformed", "message": str(error)}})
+        return channel.encode(channel.CHILD, {"kind": Event.REPLY.value, "data": malformed(str(error))})

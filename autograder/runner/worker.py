@@ -10,13 +10,14 @@ import time
 from contextlib import contextmanager
 
 from .. import protocol
-from ..subject.probing import PROBE_TIMEOUT
+from ..contract import Event, ProbeRequest, Status, checked_reply, reply
+from ..options import Options
 from . import channel
 from .sandbox import MNIST, Isolation, Limits, detect, plain_environment, scratch_root, zygote_argv, zygote_settings
 from .zygote import GRADER_FAILED, OUT_OF_MEMORY
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20
-#: What the grader is doing during probes that check no function of the student's, in the student's words.
+#: What the grader is doing during probes that run no code of the student's, in the student's words.
 PROBE_DOING = {"load_report": "collecting which cells of your notebook ran"}
 START_TIMEOUT = 120.0
 FINISH_GRACE = 10.0
@@ -29,13 +30,11 @@ class WorkerError(RuntimeError):
 class Worker:
     """One warm zygote (MXNet imported, sandboxed when possible), started on first use and after a crash."""
 
-    def __init__(self, slot: int = 0, *, limits: Limits | None = None, mnist_dir: str | None = None,
-                 isolation: Isolation | None = None, cell_timeout: float = 60.0,
-                 probe_timeout: float = PROBE_TIMEOUT):
-        limits = limits or Limits()
-        self.slot, self.limits, self.mnist_dir = slot, limits, mnist_dir
+    def __init__(self, slot: int = 0, *, options: Options | None = None, isolation: Isolation | None = None):
+        options = options or Options()
+        self.slot, self.limits, self.mnist_dir = slot, options.limits, options.mnist_dir
         self.isolation = isolation or detect()
-        self.cell_timeout, self.probe_timeout = min(cell_timeout, limits.wall_s), probe_timeout
+        self.cell_timeout, self.probe_timeout = min(options.cell_timeout, options.timeout), options.probe_timeout
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -67,8 +66,9 @@ class Worker:
         return self.process is not None and self.process.poll() is None
 
     @contextmanager
-    def subject(self, notebook: bytes, name: str = "submission.ipynb"):
-        """Run ``notebook`` in a fresh child; yield its :class:`RemoteSubject`; always clean up after it."""
+    def subject(self, notebook: bytes, unit, name: str = "submission.ipynb"):
+        """Run ``notebook`` in a fresh child, with ``unit``'s probes; yield its :class:`RemoteSubject`; always clean
+        up after it."""
         if not self.alive:
             self.start()
         remote = RemoteSubject(self, time.monotonic() + self.limits.wall_s)
@@ -76,7 +76,8 @@ class Worker:
                                    "limits": self.limits.plain(),
                                    "settings": {"cell_timeout": self.cell_timeout, "probe_timeout": self.probe_timeout,
                                                 "mnist_dir": MNIST if self.isolation.sandboxed and
-                                                self.mnist_dir else self.mnist_dir}})
+                                                self.mnist_dir else self.mnist_dir,
+                                                "probes": unit.probes_module, "sealed": sealed_packages()}})
         try:
             remote.wait_loaded()
             yield remote
@@ -115,6 +116,13 @@ class Worker:
         self.close()
 
 
+def sealed_packages() -> list[str]:
+    """Top-level packages of units outside the kit: hidden from the notebook like the kit itself."""
+    from .sandbox import unit_packages_outside
+
+    return list(unit_packages_outside())
+
+
 def kill_group(process: subprocess.Popen) -> None:
     """SIGKILL a process started in its own session, with its whole group, and reap it."""
     try:
@@ -128,13 +136,15 @@ class RemoteSubject:
     """The subject of one submission, across the sandbox: :meth:`probe` answers with decoded plain data.
 
     After the submission is stopped (time limit, its process ended, a reply too large) every probe answers
-    ``{"status": "stopped", "reason": ...}`` and :attr:`stopped` holds that reason.
+    ``{"status": "stopped", "reason": ...}`` and :attr:`stopped` holds that reason. A stop names what was running:
+    the notebook's cell, or the student's function a probe was calling (the child says which, as it calls it).
     """
 
     def __init__(self, worker: Worker, deadline: float):
         self.worker, self.deadline = worker, deadline
         self.started = time.monotonic()
         self.cell: dict | None = None
+        self.calling: str | None = None
         self.stopped: str | None = None
         self.finished: dict | None = None
 
@@ -142,22 +152,26 @@ class RemoteSubject:
         """Follow the notebook's cells until it is loaded or stopped."""
         while not self.stopped:
             message = self._next("running")
-            if message is None or message.get("kind") == "loaded":
+            if message is None or message.get("kind") == Event.LOADED:
                 return
-            if message.get("kind") == "cell":
+            if message.get("kind") == Event.CELL:
                 self.cell = message
 
     def probe(self, name: str, /, **args) -> dict:
         """Ask the child to run probe ``name``; a stopped subject answers ``stopped``."""
         if self.stopped:
-            return {"status": "stopped", "reason": self.stopped}
-        self.worker.send(channel.CHILD, {"op": "probe", "name": name, "args": args})
+            return reply(Status.STOPPED, reason=self.stopped)
+        self.worker.send(channel.CHILD, ProbeRequest(name, args).to_plain())
+        self.calling = None
         while not self.stopped:
-            message = self._next(PROBE_DOING.get(name) or f"checking `{args.get('function', name)}`")
-            if message is not None and message.get("kind") == "reply":
-                data = message.get("data")
-                return data if isinstance(data, dict) else {"status": "malformed", "message": "not a dict"}
-        return {"status": "stopped", "reason": self.stopped}
+            message = self._next(PROBE_DOING.get(name) or "probing")
+            if message is None:
+                break
+            if message.get("kind") == Event.STUDENT and isinstance(message.get("name"), str):
+                self.calling = message["name"][:80]
+            elif message.get("kind") == Event.REPLY:
+                return checked_reply(message.get("data"))
+        return reply(Status.STOPPED, reason=self.stopped)
 
     def _next(self, doing: str) -> dict | None:
         """The child's next message, or None once stopped (and :attr:`stopped` says why)."""
@@ -184,7 +198,11 @@ class RemoteSubject:
     def _where(self, doing: str) -> str:
         if doing == "running" and self.cell:
             return f"running cell {self.cell['number']} (`{self.cell['first_line']}`)"
-        return "loading the notebook" if doing == "running" else f"the grader was {doing}"
+        if doing == "running":
+            return "loading the notebook"
+        if doing == "probing":
+            return f"the grader was running your `{self.calling}`" if self.calling else "the grader was checking your answers"
+        return f"the grader was {doing}"
 
     def _ended(self, finished: dict, doing: str) -> str:
         """Why the child ended, in a student's words."""

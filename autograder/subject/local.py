@@ -8,8 +8,10 @@ from __future__ import annotations
 import shutil
 import tempfile
 
+import importlib
+
 from .. import protocol
-from . import probes  # noqa: F401  (registers the probes)
+from ..contract import checked_reply, malformed
 from .notebook import LoadReport, load_notebook
 from .probing import PROBE_TIMEOUT, ProbeContext, answer
 
@@ -17,20 +19,23 @@ from .probing import PROBE_TIMEOUT, ProbeContext, answer
 class LocalSubject:
     """Student code and probes in this process; :meth:`probe` answers with decoded plain data."""
 
-    def __init__(self, namespace: dict, report: LoadReport, *, scratch: str, mnist_dir=None,
+    def __init__(self, namespace: dict, report: LoadReport, unit, *, scratch: str, mnist_dir=None,
                  probe_timeout: float | None = PROBE_TIMEOUT, owns_scratch: bool = False):
-        self.context = ProbeContext(namespace, report, scratch=scratch, mnist_dir=mnist_dir)
+        importlib.import_module(unit.probes_module)
+        self.context = ProbeContext(namespace, report, probes=unit.probes_module, scratch=scratch, mnist_dir=mnist_dir)
         self.probe_timeout = probe_timeout
         self._owns_scratch = owns_scratch
 
     @classmethod
-    def from_notebook(cls, path, *, cell_timeout: float | None = 60, probe_timeout: float | None = PROBE_TIMEOUT,
-                      mnist_dir=None) -> LocalSubject:
-        """Run the notebook at ``path`` in a scratch folder and wrap its namespace."""
+    def from_notebook(cls, path, unit, options=None) -> LocalSubject:
+        """Run the notebook at ``path`` in a scratch folder and wrap its namespace, to be probed for ``unit``."""
+        from ..options import Options
+
+        options = options or Options()
         scratch = tempfile.mkdtemp(prefix="gluon-grader-")
-        namespace, report = load_notebook(path, cell_timeout=cell_timeout, workdir=scratch)
-        return cls(namespace, report, scratch=scratch, mnist_dir=mnist_dir, probe_timeout=probe_timeout,
-                   owns_scratch=True)
+        namespace, report = load_notebook(path, cell_timeout=options.cell_timeout, workdir=scratch)
+        return cls(namespace, report, unit, scratch=scratch, mnist_dir=options.mnist_dir,
+                   probe_timeout=options.probe_timeout, owns_scratch=True)
 
     @property
     def report(self) -> LoadReport:
@@ -41,9 +46,9 @@ class LocalSubject:
         """Answer one probe request with plain data."""
         reply = answer(self.context, name, protocol.unpack(protocol.pack(args)), timeout=self.probe_timeout)
         try:
-            return protocol.unpack(protocol.pack(reply))
+            return checked_reply(protocol.unpack(protocol.pack(reply)))
         except protocol.ProtocolError as error:
-            return {"status": "malformed", "message": str(error)}
+            return malformed(str(error))
 
     def close(self) -> None:
         """Remove the scratch folder this subject made."""

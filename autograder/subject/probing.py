@@ -1,37 +1,35 @@
 """How a probe request is answered next to the student's code: lookup, stages, limits, plain-data replies.
 
-A probe is a function ``probe(ctx, **args) -> dict`` registered with :func:`probe`. It calls student code only
-inside ``ctx.stage("what is being done")``, so that whatever the student's code raises becomes a reply saying
-which step failed, instead of an exception in the grader. Every reply is a dict with a ``status``:
-
-- ``ok``: the probe's data;
-- ``missing``: the notebook does not define ``name``;
-- ``raised``: a stage raised ``error_type`` with ``message`` (or the probe failed on an object that only
-  pretends to be what was asked for);
-- ``timeout``: a stage ran out of time;
-- ``unreadable``: the notebook could not be read at all.
-
-``raised`` and ``timeout`` carry in ``partial`` what the probe had recorded in ``ctx.reply`` before the failure.
+A probe is a function ``probe(ctx, **args) -> dict`` registered with :func:`probe` in its unit's ``probes`` module
+(a unit's probes are found by that module's name; :func:`load_report` serves every unit). It calls student code
+only inside ``ctx.stage("what is being done")``, so that whatever the student's code raises becomes a reply saying
+which step failed, instead of an exception in the grader. Replies keep :mod:`autograder.contract`: ``ok`` with the
+probe's data, or ``missing``, ``raised``, ``timeout``, ``unreadable``; ``raised`` and ``timeout`` carry in
+``partial`` what the probe had recorded in ``ctx.reply`` before the failure.
 """
 from __future__ import annotations
 
 import contextlib
 import itertools
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
+from ..contract import Status, reply
+from ..options import BY_NAME
 from .limits import BoundedText, TimeLimitExceeded, time_limit
 from .notebook import LoadReport, first_line_of
 
-PROBES: dict = {}
+#: Every probe, by the module that registered it, then by name.
+PROBES: dict[str, dict[str, Callable]] = {}
 
-#: Seconds a probe may run student code before it is stopped.
-PROBE_TIMEOUT = 10
+#: Seconds a probe may run student code before it is stopped (the default of the ``probe_timeout`` setting).
+PROBE_TIMEOUT = BY_NAME["probe_timeout"].default
 
 
 def probe(function):
-    """Register ``function`` as a probe under its own name."""
-    PROBES[function.__name__] = function
+    """Register ``function`` as a probe of its module's unit, under its own name."""
+    PROBES.setdefault(function.__module__, {})[function.__name__] = function
     return function
 
 
@@ -50,9 +48,11 @@ class StageFailed(Exception):
 class ProbeContext:
     """What a probe may use: the student's namespace, a scratch folder, MNIST, and stages."""
 
-    def __init__(self, namespace: dict, report: LoadReport, *, scratch: str | Path | None = None, mnist_dir=None,
-                 mnist_images=None):
+    def __init__(self, namespace: dict, report: LoadReport, *, probes: str = "", scratch: str | Path | None = None,
+                 mnist_dir=None, mnist_images=None, on_student: Callable[[str], None] | None = None):
         self.namespace = namespace
+        self.probes = {**PROBES.get(probes, {}), **PROBES[__name__]}
+        self.on_student = on_student
         self.report = report
         self.scratch = Path(scratch or tempfile.mkdtemp(prefix="gluon-grader-"))
         self.mnist_dir = mnist_dir
@@ -75,6 +75,8 @@ class ProbeContext:
             self.current_stage = f"using {name}"
             raise TimeLimitExceeded(f"stopped earlier by the time limit, so `{name}` was not run again")
         self.looked_up.add(name)
+        if self.on_student:
+            self.on_student(name)  # so that a stop while it runs names it, not the probe
         return self.namespace[name]
 
     @contextlib.contextmanager
@@ -105,24 +107,30 @@ class ProbeContext:
 def answer(ctx: ProbeContext, name: str, args: dict, *, timeout: float | None = PROBE_TIMEOUT) -> dict:
     """Run probe ``name`` with ``args`` and return its reply dict (never raises for student misbehaviour)."""
     if ctx.report.unreadable:
-        return {"status": "unreadable", "reason": ctx.report.unreadable}
+        return reply(Status.UNREADABLE, reason=ctx.report.unreadable)
     sink = BoundedText(2_000)
     ctx.reply, ctx.looked_up = {}, set()
     try:
         with _fresh_names(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), time_limit(timeout):
-            data = PROBES[name](ctx, **args)
+            data = ctx.probes[name](ctx, **args)
     except Missing as missing:
-        return {"status": "missing", "name": str(missing)}
+        return reply(Status.MISSING, name=str(missing))
     except StageFailed as failed:
-        return {"status": "raised", "stage": failed.stage, "error_type": type(failed.error).__name__,
-                "message": first_line_of(failed.error), "partial": ctx.reply}
+        return reply(Status.RAISED, stage=failed.stage, error_type=type(failed.error).__name__,
+                     message=first_line_of(failed.error), partial=ctx.reply)
     except TimeLimitExceeded as error:
         ctx.timed_out |= ctx.looked_up
-        return {"status": "timeout", "stage": ctx.current_stage, "message": str(error), "partial": ctx.reply}
+        return reply(Status.TIMEOUT, stage=ctx.current_stage, message=str(error), partial=ctx.reply)
     except Exception as error:  # noqa: BLE001  (a fake net fails between stages)
-        return {"status": "raised", "stage": f"using what your code gave back (after {ctx.current_stage})",
-                "error_type": type(error).__name__, "message": first_line_of(error), "partial": ctx.reply}
-    return {"status": "ok", **data}
+        return reply(Status.RAISED, stage=f"using what your code gave back (after {ctx.current_stage})",
+                     error_type=type(error).__name__, message=first_line_of(error), partial=ctx.reply)
+    return {"status": Status.OK.value, **data}
+
+
+@probe
+def load_report(ctx: ProbeContext) -> dict:
+    """What happened while the notebook was loaded (every unit's first question)."""
+    return {"report": ctx.report.to_plain()}
 
 
 @contextlib.contextmanager

@@ -1,31 +1,14 @@
 """``MLP``: the build_mlp computation written as a gluon.Block with registered children."""
 from __future__ import annotations
 
-from .. import strategies
-from .base import CheckFailed, check, expect_implemented, expect_ok
-from .build_mlp import MNIST_BATCH, probe_builder
-from .examples import for_all
-from .nets import judge_forward, judge_shapes, relative_name, weight_shapes
+from autograder import strategies
+from autograder.checks.base import CheckFailed, check, expect_implemented
+from autograder.checks.examples import for_all
+from autograder.checks.nets import judge_forward, judge_shapes, relative_name, weight_shapes
+
+from .shared import MNIST_BATCH, judge_own_block, probe_builder
 
 EXERCISE = "MLP"
-BLOCK = "mxnet.gluon.block.Block"
-SEQUENTIALS = ("mxnet.gluon.nn.basic_layers.Sequential", "mxnet.gluon.nn.basic_layers.HybridSequential")
-
-
-def judge_own_block(subject, name: str, methods: tuple[str, ...]) -> None:
-    """``name`` must be a class deriving from gluon.Block (not Sequential) that writes ``methods`` itself."""
-    info = expect_ok(subject.probe("class_info", name=name), name)
-    if not info["is_class"] or BLOCK not in info["bases"]:
-        raise CheckFailed(f"`{name}` to be a class deriving from gluon.Block",
-                          f"a {info['type']}" if not info["is_class"] else f"bases {info['bases'][:3]}",
-                          f"write `class {name}(gluon.Block):`")
-    if any(base in info["bases"] for base in SEQUENTIALS):
-        raise CheckFailed(f"`{name}` to derive from gluon.Block directly", "it derives from nn.Sequential",
-                          "the point is to write what Sequential hides: derive from gluon.Block")
-    missing = [method for method in methods if method not in info["own"]]
-    if missing:
-        raise CheckFailed(f"`{name}` to define {', '.join(missing)} itself", f"it defines {info['own']}",
-                          f"write the {missing[0]} method in the class")
 
 
 @check(EXERCISE, 1, "MLP is a gluon.Block with its own forward")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import itertools
 
-from .. import strategies
-from .base import CheckFailed, check, expect_ok
-from .examples import for_all
+from autograder import strategies
+from autograder.checks.base import CheckFailed, check, expect_ok
+from autograder.checks.examples import for_all
 
 EXERCISE = "count_parameters"
 

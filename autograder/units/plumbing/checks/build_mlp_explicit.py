@@ -1,11 +1,11 @@
 """``build_mlp_explicit``: the same MLP with in_units on every layer, allocated by initialize() alone."""
 from __future__ import annotations
 
-from .. import strategies
-from .base import CheckFailed, check
-from .build_mlp import probe_builder
-from .examples import for_all
-from .nets import judge_forward, judge_shapes, weight_shapes, weights_of
+from autograder import strategies
+from autograder.checks.base import CheckFailed, check
+from .shared import probe_builder
+from autograder.checks.examples import for_all
+from autograder.checks.nets import judge_forward, judge_shapes, weight_shapes, weights_of
 
 EXERCISE = "build_mlp_explicit"
 CHAIN_HINT = "each layer's in_units must be the units of the layer before it (in_units for the first): check in_units"

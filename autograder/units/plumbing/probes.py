@@ -12,7 +12,7 @@ import numpy as np
 from mxnet import gluon, nd
 from mxnet.gluon import nn
 
-from .probing import ProbeContext, probe
+from ...subject.probing import ProbeContext, probe
 
 # --- describing what the student made -------------------------------------------------------------------
 
@@ -106,12 +106,6 @@ def kit_mlp(hidden, num_outputs: int, in_units: int | None = None, prefix: str |
 
 
 # --- probes ----------------------------------------------------------------------------------------------
-
-@probe
-def load_report(ctx: ProbeContext) -> dict:
-    """What happened while the notebook was loaded."""
-    return {"report": ctx.report.to_plain()}
-
 
 @probe
 def class_info(ctx: ProbeContext, name: str) -> dict:

@@ -3,29 +3,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import strategies
-from .base import CheckFailed, check, expect_ok, recorded_until
-from .examples import for_all
-from .nets import judge_forward, judge_shapes, layer_names, relative_name, weight_shapes, weights_of
+from autograder import strategies
+from autograder.checks.base import CheckFailed, check
+from autograder.checks.examples import for_all
+from autograder.checks.nets import judge_forward, judge_shapes, layer_names, relative_name, weight_shapes, weights_of
+
+from .shared import SEQUENTIAL, probe_builder
 
 EXERCISE = "build_mlp"
-MNIST_BATCH = {"mnist": True, "rows": 64}
-SEQUENTIAL = "mxnet.gluon.nn.basic_layers.Sequential"
-
-
-def probe_builder(subject, builder: str, kwargs: dict, batch=None, initializer=None, needs: str | None = None) -> dict:
-    """Run the lifecycle probe for a builder and insist on a Block back.
-
-    With ``needs`` (a step: ``before_init``, ``after_init``), data recorded up to that step is enough, even
-    when a later step failed; otherwise the whole lifecycle must have run.
-    """
-    reply = subject.probe("lifecycle", builder=builder, kwargs=kwargs, batch=batch or MNIST_BATCH,
-                          initializer=initializer)
-    reply = recorded_until(reply, needs, builder) if needs else expect_ok(reply, builder)
-    if "mxnet.gluon.block.Block" not in reply["types"]:
-        raise CheckFailed(f"{reply['call']} to return a gluon Block (an nn.Sequential)",
-                          f"it returned {reply['types'][0]}", "return the net you built")
-    return reply
 
 
 def judge_deferred(reply: dict, hidden, num_outputs: int, what: str) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import CheckFailed, check, expect_ok
+from autograder.checks.base import CheckFailed, check, expect_ok
 
 EXERCISE = "MyInit"
 UNITS, IN_UNITS = 200, 300  # 60,000 draws: tight enough statistics, small enough to be quick

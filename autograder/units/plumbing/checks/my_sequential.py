@@ -1,11 +1,12 @@
 """``MySequential``: what nn.Sequential does, written by hand: register children in order, run them in order."""
 from __future__ import annotations
 
-from .. import strategies
-from .base import CheckFailed, check, expect_implemented, expect_ok, recorded_until
-from .examples import for_all
-from .mlp_block import judge_own_block
-from .nets import close, mlp_forward, output_array
+from autograder import strategies
+from autograder.checks.base import CheckFailed, check, expect_implemented, expect_ok, recorded_until
+from autograder.contract import Status
+from autograder.checks.examples import for_all
+from .shared import judge_own_block
+from autograder.checks.nets import close, mlp_forward, output_array
 
 EXERCISE = "MySequential"
 THREE_LAYERS = [[{"units": 16, "activation": "relu"}, {"units": 12, "activation": "tanh"}],
@@ -38,7 +39,7 @@ def judge_registered(reply: dict, groups) -> None:
 def judge_in_order(reply: dict, groups) -> None:
     """The output equals the added layers applied one after the other."""
     shapes_broke = "shape" in reply.get("message", "").lower()
-    if reply.get("status") == "raised" and reply["stage"].startswith("the forward pass") and shapes_broke:
+    if reply.get("status") == Status.RAISED and reply["stage"].startswith("the forward pass") and shapes_broke:
         raise CheckFailed(f"forward to run the layers in the order they were added ({added_text(groups)})",
                           f"the forward pass raised {reply['error_type']}: {reply['message']}",
                           "each layer was made to take the previous layer's output, so running them in another "

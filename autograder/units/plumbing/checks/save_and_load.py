@@ -1,8 +1,8 @@
 """``save_and_load``: save parameters to a file, load them into a fresh net, and return that net."""
 from __future__ import annotations
 
-from .base import CheckFailed, check, completed, recorded_until
-from .nets import close, mlp_activations, mlp_forward, output_array, weight_bias_pairs
+from autograder.checks.base import CheckFailed, check, completed, recorded_until
+from autograder.checks.nets import close, mlp_activations, mlp_forward, output_array, weight_bias_pairs
 
 EXERCISE = "save_and_load"
 

@@ -1,11 +1,11 @@
 """``build_named_mlp``: parameters named exactly ``{prefix}dense{i}_weight`` and ``{prefix}dense{i}_bias``."""
 from __future__ import annotations
 
-from .. import strategies
-from .base import CheckFailed, check
-from .build_mlp import probe_builder
-from .examples import for_all
-from .nets import judge_forward, judge_shapes, layer_names, weight_shapes
+from autograder import strategies
+from autograder.checks.base import CheckFailed, check
+from .shared import probe_builder
+from autograder.checks.examples import for_all
+from autograder.checks.nets import judge_forward, judge_shapes, layer_names, weight_shapes
 
 EXERCISE = "build_named_mlp"
 

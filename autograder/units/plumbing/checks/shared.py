@@ -1,0 +1,43 @@
+"""What several plumbing exercises judge alike: building a net with the student's builder, and a Block of their own.
+
+Kept here, not in one exercise's module, so that no exercise's checks depend on another exercise's module.
+"""
+from __future__ import annotations
+
+from autograder.checks.base import CheckFailed, expect_ok, recorded_until
+
+MNIST_BATCH = {"mnist": True, "rows": 64}
+BLOCK = "mxnet.gluon.block.Block"
+SEQUENTIAL = "mxnet.gluon.nn.basic_layers.Sequential"
+SEQUENTIALS = (SEQUENTIAL, "mxnet.gluon.nn.basic_layers.HybridSequential")
+
+
+def probe_builder(subject, builder: str, kwargs: dict, batch=None, initializer=None, needs: str | None = None) -> dict:
+    """Run the lifecycle probe for a builder and insist on a Block back.
+
+    With ``needs`` (a step: ``before_init``, ``after_init``), data recorded up to that step is enough, even
+    when a later step failed; otherwise the whole lifecycle must have run.
+    """
+    reply = subject.probe("lifecycle", builder=builder, kwargs=kwargs, batch=batch or MNIST_BATCH,
+                          initializer=initializer)
+    reply = recorded_until(reply, needs, builder) if needs else expect_ok(reply, builder)
+    if BLOCK not in reply["types"]:
+        raise CheckFailed(f"{reply['call']} to return a gluon Block (an nn.Sequential)",
+                          f"it returned {reply['types'][0]}", "return the net you built")
+    return reply
+
+
+def judge_own_block(subject, name: str, methods: tuple[str, ...]) -> None:
+    """``name`` must be a class deriving from gluon.Block (not Sequential) that writes ``methods`` itself."""
+    info = expect_ok(subject.probe("class_info", name=name), name)
+    if not info["is_class"] or BLOCK not in info["bases"]:
+        raise CheckFailed(f"`{name}` to be a class deriving from gluon.Block",
+                          f"a {info['type']}" if not info["is_class"] else f"bases {info['bases'][:3]}",
+                          f"write `class {name}(gluon.Block):`")
+    if any(base in info["bases"] for base in SEQUENTIALS):
+        raise CheckFailed(f"`{name}` to derive from gluon.Block directly", "it derives from nn.Sequential",
+                          "the point is to write what Sequential hides: derive from gluon.Block")
+    missing = [method for method in methods if method not in info["own"]]
+    if missing:
+        raise CheckFailed(f"`{name}` to define {', '.join(missing)} itself", f"it defines {info['own']}",
+                          f"write the {missing[0]} method in the class")
