@@ -103,6 +103,23 @@ def test_a_loop_that_ignores_signals_is_stopped_at_the_wall_limit(worker):
     assert notes_of(worker, RELEASE.read_bytes())[0] == []
 
 
+def test_a_stop_while_a_probe_runs_names_the_students_class_not_the_probe(worker):
+    nb = nbformat.read(RELEASE, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(dedent("""
+        import signal
+        class MyInit:
+            def __init__(self):
+                signal.signal(signal.SIGALRM, signal.SIG_IGN)  # outlives the probe's own time limit
+                while True:
+                    pass
+    """)))
+    with worker.subject(nbformat.writes(nb).encode(), unit("plumbing")) as subject:
+        reply = subject.probe("my_init", units=3, in_units=2)
+    assert reply == {"status": "stopped", "reason": subject.stopped}
+    assert "stopped after 8 s" in subject.stopped and "while the grader was running your `MyInit`" in subject.stopped
+    assert "my_init" not in subject.stopped
+
+
 def test_memory_beyond_the_limit_fails_that_cell(worker):
     notes, _ = notes_of(worker, stub_with("hog = bytearray(3 * 2**30)"))
     assert any("MemoryError" in note and "cell 1" in note for note in notes)

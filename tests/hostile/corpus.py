@@ -1,6 +1,6 @@
 """The hostile corpus: submissions that try to crash, stall, flood, fool or damage the batch grader, as data.
 
-Each :class:`Hostile` is built from the reference notebook (``reference``: honest score 35), the released stub
+Each :class:`Hostile` is built from the reference notebook (``reference``: honest score ``FULL``), the released stub
 (``stub``: honest score 0), or is raw bytes that are not a notebook (``raw``). Hostile code is appended as new
 cells (``cells``) or replaces solution cells (``answers``: grade_id -> source). ``honest_max`` is the most the
 honest part can earn; ``phrases`` must all appear (case-insensitive) in that student's notes or feedback, each
@@ -9,7 +9,7 @@ phrase being alternatives separated by ``|``. ``sandbox_only`` cases can only be
 outcome is not asserted.
 
 Rule for gain-seeking cases: stub-based, so the expected score is exactly 0. Rule for harm-seeking cases:
-reference-based, so the honest part must keep its 35 points at most and nobody else may be hurt.
+reference-based, so the honest part must keep its full points (``FULL``) at most and nobody else may be hurt.
 
 Every bomb is bounded (see ``helpers_cell.py``): these notebooks really run on the test machine, and must not
 take it down when the grader falls back to plain processes.
@@ -319,10 +319,10 @@ REWRITE = [
     stub("rewrite-check-runs", "rewrite", "replaces every registered check's run with a lambda that passes",
          """
          import gc, sys
-         import autograder.checks as checks
+         import autograder.checks.base as checks
          import autograder.judge as judge
          from autograder.results import CheckResult
-         for check in checks.REGISTRY:
+         for check in checks.LOADED:
              object.__setattr__(check, "run", lambda subject: None)
          def run_check(check, subject):
              return CheckResult(check.id, check.exercise, check.title, check.points, check.points, "passed", "")
@@ -363,20 +363,22 @@ REWRITE = [
          """),
     stub("rewrite-probes", "rewrite", "replaces every probe of the subject with one that answers junk 'ok'",
          """
-         from autograder.subject import probing, probes
-         for name in list(probing.PROBES):
-             probing.PROBES[name] = lambda ctx, **args: {"passed": True, "score": 35.0}
+         from autograder.subject import probing
+         from autograder.units.plumbing import probes
+         for table in probing.PROBES.values():
+             for name in list(table):
+                 table[name] = lambda ctx, **args: {"passed": True, "score": 35.0}
          """),
     stub("rewrite-probes-forged", "rewrite", "forges the class_info and lifecycle replies the is_block checks read",
          """
          from autograder.subject import probing
-         real = dict(probing.PROBES)
          BLOCK = ["x.MLP", "mxnet.gluon.block.Block", "builtins.object"]
          def class_info(ctx, name):
              return {"is_class": True, "type": "type", "bases": BLOCK, "own": ["__init__", "add", "forward"]}
          def lifecycle(ctx, **args):
              raise probing.StageFailed("calling it", ValueError("not telling"))
-         probing.PROBES.update(class_info=class_info, lifecycle=lifecycle)
+         for table in probing.PROBES.values():
+             table.update(class_info=class_info, lifecycle=lifecycle)
          """),
     stub("rewrite-builtins", "rewrite", "patches builtins: NotImplementedError, isinstance, print",
          """
