@@ -8,7 +8,7 @@ Measures, ``--repeat`` times each (median reported):
     ``python -m pytest autograder -q -p no:cacheprovider --submission solutions/plumbing/plumbing.ipynb``
     from the repo root: interpreter start, pytest, MXNet, running the reference notebook, every check, the
     score table.
-(c) checks only: in this process, the reference notebook is loaded once, then only ``judge.grade(subject)``
+(c) checks only: in this process, the reference notebook is loaded once, then only ``pipeline.judge(subject, checks)``
     is timed: the nets' own compute (building, initializing, forward passes, Hypothesis examples), with no
     import or notebook loading in it.
 
@@ -69,23 +69,24 @@ def time_selfcheck(env: dict) -> float:
 
 
 class ChecksOnly:
-    """The reference notebook loaded once in this process; each call times one ``judge.grade``."""
+    """The reference notebook loaded once in this process; each call times one ``pipeline.judge`` of its checks."""
 
     def __init__(self, env: dict):
         os.environ["GLUON_GRADER_MNIST"] = env["GLUON_GRADER_MNIST"]
         sys.path.insert(0, str(ROOT))
-        from autograder import judge
+        from autograder import pipeline
         from autograder.subject.local import LocalSubject
+        from autograder.units import unit
 
-        self.judge = judge
-        self.subject = LocalSubject.from_notebook(ROOT / SOLUTION)
+        self.unit, self.pipeline = unit("plumbing"), pipeline
+        self.subject = LocalSubject.from_notebook(ROOT / SOLUTION, self.unit)
         if self.subject.report.unreadable or self.subject.report.problems:
             print(f"warning: the reference notebook did not load cleanly: {self.subject.report}", file=sys.stderr)
         self.failed: list[str] = []
 
     def __call__(self) -> float:
         started = time.perf_counter()
-        results = self.judge.grade(self.subject)
+        results = self.pipeline.judge(self.subject, self.unit.checks).results
         seconds = time.perf_counter() - started
         self.failed = [r.check_id for r in results if not r.passed]
         return seconds

@@ -45,7 +45,7 @@ def test_caches_mnist_where_the_grader_looks(steps):
 def test_grades_then_uploads_and_summarises_even_on_failure(steps):
     names = [step.get("name") for step in steps]
     grade = step_running(steps, "autograder grade")
-    assert grade["run"].strip() == "autograder grade plumbing.ipynb --out grading --quiet"
+    assert grade["run"].strip() == "autograder grade plumbing.ipynb --unit plumbing --out grading --quiet"
     upload = step_using(steps, "actions/upload-artifact")
     assert upload["uses"] == "actions/upload-artifact@v4"
     assert upload["if"] == "always()" and upload["with"]["path"].rstrip("/") == "grading"
