@@ -1,6 +1,6 @@
 # The two set-up commands of gluon-grader (see README.md):
 #   make selfcheck  - install, then grade the reference solutions and print the score table
-#   make test       - install, then run the kit's own test suite (what .ci/run calls)
+#   make test       - install, then run the kit's own test suite (what .ci/run calls, after make lint)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,14 +9,14 @@ export GLUON_GRADER_MNIST ?= $(abspath $(CURDIR)/../shared/data/mnist)
 # nbgrader runs `alembic` by name: the venv's bin/ must be on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install sandbox selfcheck test bench
+.PHONY: install sandbox selfcheck test lint bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
 # bubblewrap sandboxes student code (Debian package `bubblewrap`); without it the kit falls back to plain
@@ -31,6 +31,10 @@ selfcheck: install
 
 test: install
 	$(BIN)/python -m pytest tests
+
+# ruff with the rules in pyproject.toml: imports, bugbear, bandit, simplify, ruff's own (stale noqa included).
+lint: install
+	$(BIN)/ruff check .
 
 bench: install
 	$(BIN)/python benchmarks/selfcheck.py

@@ -15,6 +15,7 @@ from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..options import BY_NAME
 from .limits import BoundedText, TimeLimitExceeded, time_limit
 
 
@@ -220,7 +221,7 @@ def first_line_of(error: BaseException, limit: int = 300) -> str:
     return (errors or lines or [""])[0][:limit]
 
 
-def load_notebook(path, *, cell_timeout: float | None = 60, workdir=None, namespace: dict | None = None,
+def load_notebook(path, *, cell_timeout: float | None = BY_NAME["cell_timeout"].default, workdir=None, namespace: dict | None = None,
                   on_cell=None):
     """Run the notebook's code cells in a fresh namespace; return ``(namespace, LoadReport)``.
 
