@@ -12,10 +12,10 @@ running, which of the student's functions a probe is calling, that the notebook 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """How a probe ended. A ``str`` so that replies stay plain data and compare equal to their JSON form."""
 
     OK = "ok"                    # the probe's data follows
@@ -25,9 +25,6 @@ class Status(str, Enum):
     UNREADABLE = "unreadable"    # the notebook could not be read at all
     STOPPED = "stopped"          # the submission was stopped (limit, crash); ``reason`` says why
     MALFORMED = "malformed"      # the reply broke this contract; ``message`` says how
-
-    def __str__(self) -> str:
-        return self.value
 
 
 #: The keys each status carries besides ``status`` (``ok`` carries the probe's own data instead).
@@ -55,16 +52,13 @@ class ProbeRequest:
         return {"op": "probe", "name": self.probe, "args": self.args}
 
 
-class Event(str, Enum):
+class Event(StrEnum):
     """The kinds of frame a subject sends to the judge."""
 
     CELL = "cell"          # a notebook cell starts: ``number``, ``first_line``
     LOADED = "loaded"      # every cell has run; probes may follow
     STUDENT = "student"    # a probe is about to run the student's ``name``
     REPLY = "reply"        # a probe's reply: ``data``
-
-    def __str__(self) -> str:
-        return self.value
 
 
 def reply(status: Status, **fields) -> dict:

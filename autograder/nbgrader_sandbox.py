@@ -109,7 +109,10 @@ def checks_of(cell) -> list:
 def verdict(result, label) -> tuple[str, str | None]:
     """``(what the passing line calls the check, feedback or None when it passed)``."""
     name = label or result.title
-    return (f"passed: {name} ({result.score:g}/{result.max_score:g})", None) if result.passed else (name, result.feedback)
+    if result.passed:
+        return f"passed: {name} ({result.score:g}/{result.max_score:g})", None
+    return name, result.feedback
+
 
 def outputs_of(verdicts: list) -> list:
     """The test cell's outputs: one stdout line per passed check, one error with every failure's feedback."""

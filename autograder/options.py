@@ -1,8 +1,8 @@
 """Every setting of a grading run, with its one default: the command line, pytest and nbgrader derive theirs here.
 
 :data:`SETTINGS` is the table; :class:`Options` is one run's values. ``autograder grade`` turns the table into
-``--flags`` (:func:`add_arguments`), ``pytest autograder`` into options of its own group (the same :func:`add_arguments`),
-and ``nbgrader_config.py`` into traits of :class:`~autograder.nbgrader_sandbox.SandboxedExecute` (:func:`traits`).
+``--flags`` (:func:`add_arguments`), ``pytest autograder`` into options of its own group (the same function), and
+``nbgrader_config.py`` into traits of :class:`~autograder.nbgrader_sandbox.SandboxedExecute` (:func:`traits`).
 The README's settings table is :func:`markdown_table`; a test keeps the two the same.
 """
 from __future__ import annotations

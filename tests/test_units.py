@@ -14,7 +14,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from test_frontend import tree
 
 ROOT = Path(__file__).resolve().parents[1]
