@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.judge import failed, load_notes, run_check, with_load_notes
+from autograder.judge import failed, notebook_notes, run_check, with_load_notes
 from autograder.reporting.gradescope import results_json, write_json
 from autograder.reporting.table import score_table
 from autograder.subject.remembering import remembering
@@ -111,7 +111,7 @@ def pytest_report_header(config):
 @pytest.fixture(scope="session")
 def notes(held, request):
     """What went wrong while the notebook loaded, one line per cell (or why it is held for review)."""
-    return [held] if held else load_notes(request.getfixturevalue("subject"))
+    return [held] if held else notebook_notes(request.getfixturevalue("subject"))
 
 
 @pytest.fixture(scope="session")

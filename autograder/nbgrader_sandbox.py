@@ -20,7 +20,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Integer
 
 from .checks import find
-from .judge import load_notes, run_check, with_load_notes
+from .judge import notebook_notes, run_check, with_load_notes
 from .screening import review_note
 from .subject.remembering import remembering
 
@@ -55,7 +55,7 @@ class SandboxedExecute(NbGraderPreprocessor):
         """``{id(cell): [(label, feedback or None)]}``, the checks run against the sandboxed notebook."""
         with self.worker().subject(notebook) as remote:
             subject = remembering(remote)
-            notes = load_notes(subject)
+            notes = notebook_notes(subject)
             return {id(cell): [verdict(check, label, subject, notes) for check, label in checks_of(cell)]
                     for cell in tests}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 
 from ..checks import REGISTRY
-from ..judge import failed, grade, load_notes, with_load_notes
+from ..judge import failed, grade, notebook_notes, with_load_notes
 from ..results import CheckResult, SubmissionResult
 from ..runner.sandbox import Limits
 from ..runner.worker import MAX_NOTEBOOK_BYTES, Worker, WorkerError
@@ -65,7 +65,7 @@ def screen(submission: Submission) -> None:
 def run_checks(notebook: bytes, submission: Submission) -> tuple[list[CheckResult], list[str]]:
     """Every check against the notebook, run in the sandbox; the notes say what went wrong while it ran."""
     with _worker.subject(notebook, submission.path.name) as subject:
-        notes = load_notes(subject)
+        notes = notebook_notes(subject)
         results = [with_load_notes(result, notes) for result in grade(subject)]
     if subject.stopped and subject.stopped not in notes:
         notes.append(subject.stopped)

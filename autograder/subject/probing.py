@@ -56,7 +56,9 @@ class ProbeContext:
         self.report = report
         self.scratch = Path(scratch or tempfile.mkdtemp(prefix="gluon-grader-"))
         self.mnist_dir = mnist_dir
-        self.current_stage = "loading the notebook"
+        self.current_stage: str | None = "loading the notebook"
+        self.finished_stage: str | None = None
+        self.numpy_mode = False
         self.reply: dict = {}
         self.looked_up: set[str] = set()
         self.timed_out: set[str] = set()
@@ -87,6 +89,9 @@ class ProbeContext:
             raise
         except BaseException as error:  # noqa: BLE001  (student code may raise anything)
             raise StageFailed(description, error) from None
+        # Past this point the stage has run: a later failure outside any stage must not be blamed on it.
+        self.current_stage = None
+        self.finished_stage = description
 
     def scratch_file(self, suffix: str) -> Path:
         """A fresh path in the scratch folder."""
@@ -103,11 +108,28 @@ class ProbeContext:
 
 
 def answer(ctx: ProbeContext, name: str, args: dict, *, timeout: float | None = PROBE_TIMEOUT) -> dict:
-    """Run probe ``name`` with ``args`` and return its reply dict (never raises for student misbehaviour)."""
+    """Run probe ``name`` with ``args`` and return its reply dict (never raises for student misbehaviour).
+
+    The probe runs in MXNet's classic array mode, the mode the exercises are written for, whatever mode the
+    notebook switched on (``npx.set_np()``); the notebook's mode is restored afterwards. Student code written
+    with the ``mxnet.np`` API fails on classic arrays, so such a probe is asked once more in NumPy mode.
+    """
     if ctx.report.unreadable:
         return {"status": "unreadable", "reason": ctx.report.unreadable}
+    with _array_mode(numpy=False) as notebook_mode:
+        ctx.numpy_mode = notebook_mode
+        reply = _answer_once(ctx, name, args, timeout)
+    if written_for_numpy(reply):
+        with _array_mode(numpy=True):
+            reply = _answer_once(ctx, name, args, timeout)
+    return reply
+
+
+def _answer_once(ctx: ProbeContext, name: str, args: dict, timeout: float | None) -> dict:
+    """One run of probe ``name`` in the current array mode."""
     sink = BoundedText(2_000)
     ctx.reply, ctx.looked_up = {}, set()
+    ctx.current_stage, ctx.finished_stage = None, None
     try:
         with _fresh_names(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), time_limit(timeout):
             data = PROBES[name](ctx, **args)
@@ -118,11 +140,44 @@ def answer(ctx: ProbeContext, name: str, args: dict, *, timeout: float | None = 
                 "message": first_line_of(failed.error), "partial": ctx.reply}
     except TimeLimitExceeded as error:
         ctx.timed_out |= ctx.looked_up
-        return {"status": "timeout", "stage": ctx.current_stage, "message": str(error), "partial": ctx.reply}
+        return {"status": "timeout", "stage": ctx.current_stage or between_stages(ctx), "message": str(error),
+                "partial": ctx.reply}
     except Exception as error:  # noqa: BLE001  (a fake net fails between stages)
-        return {"status": "raised", "stage": f"using what your code gave back (after {ctx.current_stage})",
-                "error_type": type(error).__name__, "message": first_line_of(error), "partial": ctx.reply}
+        return {"status": "raised", "stage": between_stages(ctx), "error_type": type(error).__name__,
+                "message": first_line_of(error), "partial": ctx.reply}
     return {"status": "ok", **data}
+
+
+def between_stages(ctx: ProbeContext) -> str:
+    """The step a failure outside any stage belongs to: using what the last step that ran gave back."""
+    if ctx.current_stage:
+        return ctx.current_stage
+    if ctx.finished_stage:
+        return f"using what your code gave back (after {ctx.finished_stage})"
+    return "preparing the check, before any of your code ran"
+
+
+#: What MXNet says when ``mxnet.np`` code meets classic arrays (the notebook's code is written for NumPy mode).
+NUMPY_API_SIGNS = ("received a legacy ndarray", "does not support assignment with non-array-like object",
+                   "mxnet.numpy.ndarray", "as_np_ndarray")
+
+
+def written_for_numpy(reply: dict) -> bool:
+    """Whether a classic-mode reply failed only because the student's code uses the ``mxnet.np`` API."""
+    return reply.get("status") == "raised" and any(sign in reply.get("message", "") for sign in NUMPY_API_SIGNS)
+
+
+@contextlib.contextmanager
+def _array_mode(*, numpy: bool):
+    """Run in MXNet's NumPy (``numpy=True``) or classic array mode; yield whether the mode before was NumPy's."""
+    from mxnet import util
+
+    shape, array = bool(util.is_np_shape()), bool(util.is_np_array())
+    util.set_np(shape=numpy, array=numpy)
+    try:
+        yield shape or array
+    finally:
+        util.set_np(shape=shape, array=array)
 
 
 @contextlib.contextmanager
