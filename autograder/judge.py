@@ -73,7 +73,7 @@ def with_load_notes(result: CheckResult, notes: list[str]) -> CheckResult:
     """Point a "not defined" failure at the cells that failed to run, the usual reason a name is missing."""
     if any(note.startswith(UNDEFINED_NOTE) for note in notes) and "is not defined in your notebook" in result.feedback:
         # The note at the top already lists every undefined name and the cells that failed: one line here.
-        result.feedback = result.feedback.split("\n", 1)[0] + " (see the notes at the top)"
+        result.feedback = result.feedback.split("\n", 1)[0].rstrip(".") + " (see the notes at the top)."
     elif notes and "is not defined in your notebook" in result.feedback:
         result.feedback += "\nThese cells did not run to the end:\n" + "\n".join(f"  - {note}" for note in notes)
     return result

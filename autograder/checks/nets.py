@@ -147,7 +147,8 @@ def judge_shapes(params: list[dict], expected: list[tuple[int, int]], when: str,
     """Weights must have the expected shapes; feedback names the first that does not."""
     weights = weights_of(params)
     if len(weights) != len(expected):
-        raise CheckFailed(f"{len(expected)} Dense layers {when}", f"{len(weights)} weight parameters",
+        raise CheckFailed(f"{len(expected)} Dense layer{'s' * (len(expected) != 1)} {when}",
+                          f"{len(weights)} weight parameter{'s' * (len(weights) != 1)}",
                           "one Dense layer per entry of hidden, then the output layer; all registered")
     for index, (param, shape) in enumerate(zip(weights, expected)):
         if tuple(param["shape"]) != tuple(shape):

@@ -249,7 +249,18 @@ def my_init(ctx: ProbeContext, units: int, in_units: int, seed: int = 0) -> dict
         layer.initialize(init)
     reply["weight"] = param_state(layer.weight)
     reply["bias"] = param_state(layer.bias)
+    # Whether the initializer writes into the array it is given at all: Gluon hands it zeros, so an
+    # _init_weight that does nothing, prints, or rebinds its argument would otherwise look like one that
+    # zeroed every weight on purpose.
+    given = array_of(np.full((4, 5), UNTOUCHED, dtype=np.float32))
+    with ctx.stage("MyInit() on a weight array (initializing a Dense layer's weight)"):
+        init(mx.init.InitDesc("check_weight"), given)
+    reply["writes_weights"] = bool((given.asnumpy() != UNTOUCHED).any())
     return reply
+
+
+#: What the array handed to the student's initializer holds before: no draw it should make gives exactly this.
+UNTOUCHED = 123.25
 
 
 @probe
@@ -268,7 +279,8 @@ def save_and_load(ctx: ProbeContext, hidden: list, num_outputs: int, fresh: str,
         return fresh_net
 
     path = ctx.scratch_file(".params")
-    with ctx.stage(f"save_and_load(net, make_net, {str(path)!r})"):
+    # The stage names the argument, not the scratch file: its folder exists only inside the grader.
+    with ctx.stage("save_and_load(net, make_net, path)"):
         loaded = round_trip(net, make_net, str(path))
     reply = ctx.reply
     reply.update(file_written=path.is_file(), same_object=loaded is net,
