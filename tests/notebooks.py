@@ -65,9 +65,42 @@ def grade_with_report(path):
     subject = LocalSubject.from_notebook(path)
     try:
         results = {result.check_id: result for result in judge.grade(subject)}
+        FEEDBACK_SEEN.extend(result.feedback for result in results.values())
         return results, subject.report
     finally:
         subject.close()
+
+
+def grade_with_notes(path) -> tuple[dict, list[str]]:
+    """Grade the notebook at ``path`` as the front ends do: ``({check_id: CheckResult}, notes for the top)``.
+
+    The notes are :func:`autograder.judge.notebook_notes`, and each result has been through
+    :func:`autograder.judge.with_load_notes`, so the feedback is exactly what a student reads.
+    """
+    from autograder import judge
+    from autograder.subject.local import LocalSubject
+
+    subject = LocalSubject.from_notebook(path)
+    try:
+        notes = judge.notebook_notes(subject)
+        results = {r.check_id: judge.with_load_notes(r, notes) for r in judge.grade(subject)}
+        FEEDBACK_SEEN.extend([*notes, *(result.feedback for result in results.values())])
+        return results, notes
+    finally:
+        subject.close()
+
+
+#: Every feedback and note the helpers above produced in this test session, for the suite-wide guard
+#: (tests/conftest.py: no feedback may say "could not check", name a sandbox path or show a traceback).
+FEEDBACK_SEEN: list[str] = []
+
+#: What no student may read: the grader's own trouble, its sandbox's folders, a raw traceback.
+FORBIDDEN_IN_FEEDBACK = ("could not check", "Traceback", "/box", "/kit", "gluon-grader-", "/data/mnist")
+
+
+def forbidden_in(text: str) -> list[str]:
+    """The forbidden marks :data:`FORBIDDEN_IN_FEEDBACK` that ``text`` contains."""
+    return [mark for mark in FORBIDDEN_IN_FEEDBACK if mark in text]
 
 
 def grade_notebook(path) -> dict:
