@@ -178,7 +178,8 @@ D2L_ANSWERS = {
 }
 
 #: The same notebook without any npx.set_np(): the answers use the mxnet.np API on classic arrays where they can.
-NP_API_WITHOUT_SET_NP = {grade_id: source.replace("npx.set_np()\n", "") for grade_id, source in D2L_ANSWERS.items()}
+NP_API_WITHOUT_SET_NP = {grade_id: dedent(source).replace("npx.set_np()\n", "")
+                         for grade_id, source in D2L_ANSWERS.items()}
 
 STRAIGHT_DOPE_ANSWERS = {
     "build_mlp": """
@@ -270,9 +271,13 @@ def reference_with(answers: dict) -> nbformat.NotebookNode:
     return nb
 
 
+#: The d2l answers pasted into the course's notebook, with the imports and the batch d2l's cells expect.
+D2L_IN_COURSE_NOTEBOOK = {**D2L_ANSWERS, "build_mlp": "from mxnet import init, np, npx\nX = data.as_np_ndarray()\n"
+                          + dedent(D2L_ANSWERS["build_mlp"]).lstrip()}
+
 RIGHT_NOTEBOOKS = [
     pytest.param(lambda: course_notebook(D2L_PREAMBLE, D2L_DATA, *D2L_ANSWERS.values()), True, id="d2l-numpy-mode"),
-    pytest.param(lambda: reference_with(D2L_ANSWERS), True, id="d2l-answers-in-the-course-notebook"),
+    pytest.param(lambda: reference_with(D2L_IN_COURSE_NOTEBOOK), True, id="d2l-answers-in-the-course-notebook"),
     pytest.param(lambda: course_notebook(D2L_PREAMBLE.replace("npx.set_np()", ""), *NP_API_WITHOUT_SET_NP.values()),
                  False, id="mxnet-np-api-without-set_np"),
     pytest.param(lambda: reference_with(STRAIGHT_DOPE_ANSWERS), False, id="straight-dope-classic"),
@@ -439,7 +444,7 @@ WRONG_NETS = [
 
             def forward(self, x):
                 return self.output(self.layers[0](x))
-        """, {"MLP.deferred_shapes", "MLP.forward", "MLP.any_widths"}, "takes"),
+        """, {"MLP.deferred_shapes", "MLP.forward", "MLP.any_widths"}, "the forward pass never ran its layer"),
 ]
 
 

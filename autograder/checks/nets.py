@@ -54,6 +54,12 @@ def weight_bias_pairs(params: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]
     """(W, b) per layer from parameter states in collect_params() order."""
     weights = [p["value"] for p in params if p["name"].endswith("weight")]
     biases = [p["value"] for p in params if p["name"].endswith("bias")]
+    unused = [p["name"] for p in params if p["value"] is None and p.get("data_error") == "DeferredInitializationError"]
+    if unused:  # shapes are inferred on a layer's first use: still deferred after the batch means never used
+        raise CheckFailed("every layer to be used by the forward pass (its shapes are inferred from the batch)",
+                          f"{unused[0]} still has no value after a batch: the forward pass never ran its layer",
+                          "forward must run every layer the net registers, the hidden ones in order, then the "
+                          "output layer")
     if len(weights) != len(biases) or any(v is None for v in weights + biases):
         raise CheckFailed("one weight and one initialized bias per Dense layer",
                           f"{len(weights)} weights and {len(biases)} biases",
