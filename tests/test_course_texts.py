@@ -19,7 +19,9 @@ from autograder import judge
 from autograder.checks import EXERCISES, REGISTRY
 from autograder.runner.sandbox import Limits, detect
 from autograder.runner.worker import Worker
-from autograder.subject.notebook import first_line_of
+from autograder.subject import probing
+from autograder.subject.local import LocalSubject
+from autograder.subject.notebook import LoadReport, first_line_of
 
 from notebooks import forbidden_in, grade_with_notes, reference_notebook, with_answer, write_notebook
 
@@ -623,5 +625,62 @@ def test_a_dataset_download_is_explained_in_the_students_terms(worker, cell, dat
     for text in [*notes, *(r.feedback for r in results)]:
         assert not forbidden_in(text), text
     assert all(r.passed for r in results), "\n".join(r.feedback for r in results if not r.passed)
-    if not detect().sandboxed:
-        pytest.skip("the sandbox's own folders only show under bubblewrap; the note was checked in plain processes")
+
+
+def test_a_numpy_mode_notebook_gets_full_marks_in_the_sandbox(worker):
+    nb = course_notebook(D2L_PREAMBLE, D2L_DATA, *D2L_ANSWERS.values())
+    with worker.subject(nbformat.writes(nb).encode()) as subject:
+        notes = judge.notebook_notes(subject)
+        results = judge.grade(subject)
+    assert [note for note in notes if "NumPy mode" in note], notes
+    assert all(r.passed for r in results), "\n".join(f"{r.check_id}: {r.feedback}" for r in results if not r.passed)
+    assert detect().sandboxed == worker.isolation.sandboxed
+
+
+# --- probes: the array mode they run in, and the step a failure is blamed on ------------------------------
+
+def test_probes_run_in_classic_mode_and_give_the_notebook_its_mode_back(tmp_path):
+    from mxnet import util
+
+    def count_parameters(net):
+        return 1 if util.is_np_array() else 0
+
+    subject = LocalSubject({"count_parameters": count_parameters}, LoadReport(notebook="x.ipynb"),
+                           scratch=str(tmp_path))
+    util.set_np()
+    try:
+        reply = subject.probe("count_parameters", hidden=[3], num_outputs=2, in_units=4)
+        assert util.is_np_array() and util.is_np_shape()
+        report = subject.probe("load_report", names=["count_parameters", "MLP"])
+    finally:
+        util.reset_np()
+    assert reply == {"status": "ok", "value": {"kind": "int", "value": 0}}
+    assert report["numpy_mode"] is True and report["undefined"] == ["MLP"]
+
+
+@pytest.fixture
+def failing_probes():
+    """Two probes for the test below: one fails in the grader's own code after a step of the student's ran,
+    one before any did. Removed afterwards."""
+    @probing.probe
+    def fails_after_a_step(ctx):
+        with ctx.stage("count_parameters(net)"):
+            ctx.student("count_parameters")(None)
+        raise ValueError("the grader's own step failed")
+
+    @probing.probe
+    def fails_before_any_step(ctx):
+        raise ValueError("the grader's own step failed")
+
+    yield
+    for name in ("fails_after_a_step", "fails_before_any_step"):
+        del probing.PROBES[name]
+
+
+def test_a_failure_names_only_the_steps_that_ran(tmp_path, failing_probes):
+    subject = LocalSubject({"count_parameters": lambda net: 5}, LoadReport(notebook="x.ipynb"), scratch=str(tmp_path))
+    after = subject.probe("fails_after_a_step")
+    assert after["stage"] == "using what your code gave back (after count_parameters(net))"
+    before = subject.probe("fails_before_any_step")
+    assert "count_parameters" not in before["stage"], before["stage"]
+    assert before["stage"] == "preparing the check, before any of your code ran"
