@@ -172,12 +172,17 @@ def _array_mode(*, numpy: bool):
     """Run in MXNet's NumPy (``numpy=True``) or classic array mode; yield whether the mode before was NumPy's."""
     from mxnet import util
 
-    shape, array = bool(util.is_np_shape()), bool(util.is_np_array())
-    util.set_np(shape=numpy, array=numpy)
     try:
-        yield shape or array
+        before = bool(util.is_np_shape()), bool(util.is_np_array())
+        util.set_np(shape=numpy, array=numpy)
+    except Exception:  # noqa: BLE001  (a notebook that broke MXNet's mode switch: probe in the mode it left)
+        before = None
+    try:
+        yield bool(before and any(before))
     finally:
-        util.set_np(shape=shape, array=array)
+        if before is not None:
+            with contextlib.suppress(Exception):
+                util.set_np(shape=before[0], array=before[1])
 
 
 @contextlib.contextmanager
