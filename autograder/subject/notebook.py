@@ -260,14 +260,18 @@ def without_sandbox_paths(text: str) -> str:
 
 
 def cut_at_sentence(text: str, limit: int) -> str:
-    """``text`` if it fits in ``limit`` characters, else its longest beginning that ends a sentence (or word)."""
+    """``text`` if it fits in ``limit`` characters, else its longest beginning that ends a sentence; failing
+    that, whole words and " ..." (a text without spaces is cut at ``limit``)."""
     if len(text) <= limit:
         return text
     head = text[:limit]
     end = max(head.rfind(". "), head.rfind("; "), head.rfind(": "))
     if end >= limit // 3:
-        return head[:end + 1].rstrip(";:") + (" ..." if head[end] != "." else "")
-    return head[:head.rfind(" ")].rstrip(",;:") + " ..." if " " in head else head + " ..."
+        return head[:end + 1].rstrip(";:") + ("" if head[end] == "." else " ...")[:limit - end - 1]
+    words = text[:limit - 4]
+    if " " not in words:
+        return head
+    return words[:words.rfind(" ")].rstrip(",;:") + " ..."
 
 
 #: Gluon's datasets that download into MXNet's data folder, and what the student can use instead.
