@@ -38,8 +38,33 @@ def load_notes(subject) -> list[str]:
         return ["the notebook's process sent a load report the grader cannot read"]
 
 
+def notebook_notes(subject, exercises: list[str]) -> list[str]:
+    """Every note for the top of the feedback: :func:`load_notes`, then the ``exercises`` the notebook does not
+    define (said once here, so each of their checks can say it briefly) and the array mode the checks ran in."""
+    notes = load_notes(subject)
+    reply = subject.probe("load_report", names=exercises)
+    if reply.get("status") != Status.OK:
+        return notes
+    undefined = [name for name in reply.get("undefined") or [] if isinstance(name, str)]
+    if undefined:
+        notes.append(f"{UNDEFINED_NOTE} {', '.join(f'`{name}`' for name in undefined)}: define each in its exercise "
+                     "cell, spelled exactly so, and check that the cell runs without an error")
+    if reply.get("numpy_mode") is True:
+        notes.append("your notebook turns on MXNet's NumPy mode (npx.set_np()); the exercises are written for the "
+                     "classic mode (mx.nd), so every check ran your code in classic mode, and once more in NumPy "
+                     "mode where your code uses the mxnet.np API")
+    return notes
+
+
+#: How the note that lists the exercises a notebook does not define begins.
+UNDEFINED_NOTE = "your notebook does not define"
+
+
 def with_load_notes(result: CheckResult, notes: list[str]) -> CheckResult:
     """Point a "not defined" failure at the cells that failed to run, the usual reason a name is missing."""
-    if notes and "is not defined in your notebook" in result.feedback:
+    if any(note.startswith(UNDEFINED_NOTE) for note in notes) and "is not defined in your notebook" in result.feedback:
+        # The note at the top already lists every undefined name and the cells that failed: one line here.
+        result.feedback = result.feedback.split("\n", 1)[0].rstrip(".") + " (see the notes at the top)."
+    elif notes and "is not defined in your notebook" in result.feedback:
         result.feedback += "\nThese cells did not run to the end:\n" + "\n".join(f"  - {note}" for note in notes)
     return result

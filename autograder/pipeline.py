@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .judge import failed, load_notes, run_check, with_load_notes
+from .judge import failed, notebook_notes, run_check, with_load_notes
 from .options import Options
 from .results import CheckResult
 from .screening import review_note
@@ -54,7 +54,7 @@ def grade(path: str | Path, unit, options: Options | None = None, *, worker=None
 def judge(subject, checks) -> Graded:
     """Ask the subject every check's questions (each distinct one once) and judge the answers."""
     subject = remembering(subject)
-    notes = load_notes(subject)
+    notes = notebook_notes(subject, list(dict.fromkeys(check.exercise for check in checks)))
     results = [with_load_notes(run_check(check, subject), notes) for check in checks]
     stopped = getattr(subject, "stopped", None)
     if stopped and stopped not in notes:

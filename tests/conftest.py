@@ -19,3 +19,15 @@ def reference_results(mnist_dir) -> dict:
     from notebooks import REFERENCE, grade_notebook
 
     return grade_notebook(REFERENCE)
+
+
+@pytest.fixture(autouse=True)
+def feedback_is_clean():
+    """Suite-wide guard: no feedback graded during a test says "could not check", names a sandbox path, or
+    shows a traceback (every notebook graded through tests/notebooks.py is scanned after its test)."""
+    from notebooks import FEEDBACK_SEEN, forbidden_in
+
+    seen = len(FEEDBACK_SEEN)
+    yield
+    dirty = [(forbidden_in(text), text) for text in FEEDBACK_SEEN[seen:] if forbidden_in(text)]
+    assert not dirty, f"feedback a student would read contains {dirty[0][0]}:\n{dirty[0][1]}"

@@ -55,13 +55,10 @@ def write_notebook(nb: nbformat.NotebookNode, folder, name: str = "submission.ip
     return path
 
 
-def grade_with_report(path, unit=None):
-    """Load the notebook at ``path`` in-process, run every visible check of ``unit`` (default: plumbing), and
-    return ``(results, load_report)``.
-
-    ``results`` maps each check id to its :class:`~autograder.results.CheckResult`; ``load_report`` is the
-    :class:`~autograder.subject.notebook.LoadReport` of running the notebook's cells. The subject is always closed,
-    so its scratch folder does not outlive the call.
+def graded_in_process(path, unit=None):
+    """Load the notebook at ``path`` in this process and judge it as every front end does (the pipeline's
+    :func:`~autograder.pipeline.judge`: notes at the top, every visible check of ``unit``, default plumbing);
+    return ``(Graded, load_report)``. The subject is always closed, so its scratch folder does not outlive the call.
     """
     from autograder.pipeline import judge
     from autograder.subject.local import LocalSubject
@@ -69,9 +66,36 @@ def grade_with_report(path, unit=None):
     unit = unit or PLUMBING
     subject = LocalSubject.from_notebook(path, unit)
     try:
-        return judge(subject, unit.checks).by_id(), subject.report
+        graded = judge(subject, unit.checks)
+        FEEDBACK_SEEN.extend([*graded.notes, *(result.feedback for result in graded.results)])
+        return graded, subject.report
     finally:
         subject.close()
+
+
+def grade_with_report(path, unit=None):
+    """``({check_id: CheckResult}, LoadReport)`` of the notebook at ``path``."""
+    graded, report = graded_in_process(path, unit)
+    return graded.by_id(), report
+
+
+def grade_with_notes(path, unit=None) -> tuple[dict, list[str]]:
+    """``({check_id: CheckResult}, notes for the top)``: exactly what a student reads."""
+    graded, _ = graded_in_process(path, unit)
+    return graded.by_id(), graded.notes
+
+
+#: Every feedback and note the helpers above produced in this test session, for the suite-wide guard
+#: (tests/conftest.py: no feedback may say "could not check", name a sandbox path or show a traceback).
+FEEDBACK_SEEN: list[str] = []
+
+#: What no student may read: the grader's own trouble, its sandbox's folders, a raw traceback.
+FORBIDDEN_IN_FEEDBACK = ("could not check", "Traceback", "/box", "/kit", "gluon-grader-", "/data/mnist")
+
+
+def forbidden_in(text: str) -> list[str]:
+    """The forbidden marks :data:`FORBIDDEN_IN_FEEDBACK` that ``text`` contains."""
+    return [mark for mark in FORBIDDEN_IN_FEEDBACK if mark in text]
 
 
 def grade_notebook(path) -> dict:

@@ -299,6 +299,8 @@ COUNT_PARAMETERS = [
 
 # --- MyInit -----------------------------------------------------------------------------------------------
 
+ALL_MY_INIT = ids("MyInit", "zeroed_below_five", "uniform_draws", "biases_zero")
+
 MY_INIT = [
     case("MyInit-range-5", "my_init", """
         class MyInit(mx.init.Initializer):
@@ -329,7 +331,7 @@ MY_INIT = [
             def _init_weight(self, name, arr):
                 arr = nd.random.uniform(low=-10, high=10, shape=arr.shape)
                 arr = arr * (arr.abs() >= 5)
-        """, ids("MyInit", "uniform_draws"), "fill arr in place"),
+        """, ALL_MY_INIT, "fill arr in place"),
     case("MyInit-positive-only", "my_init", """
         class MyInit(mx.init.Initializer):
             def _init_weight(self, name, arr):
@@ -382,7 +384,50 @@ SAVE_AND_LOAD = [
         """, BOTH_ROUND_TRIPS, "return the fresh net"),
 ]
 
-CASES = BUILD_MLP + BUILD_NAMED_MLP + BUILD_MLP_EXPLICIT + MLP + MY_SEQUENTIAL + COUNT_PARAMETERS + MY_INIT + SAVE_AND_LOAD
+# --- a built-in or a default in place of the student's own answer: no check of the exercise gives points ----
+
+IN_PLACE = [
+    case("build_mlp-returns-empty-sequential", "build_mlp", """
+        def build_mlp(hidden=(128, 64), num_outputs=10):
+            return nn.Sequential()
+        """, ids("build_mlp", "sequential_of_dense", "deferred_shapes", "param_names", "forward", "xavier_init",
+                 "any_widths"), "3 Dense layers"),
+    case("build_named_mlp-returns-empty-sequential", "build_named_mlp", """
+        def build_named_mlp(prefix, hidden=(128, 64), num_outputs=10):
+            return nn.Sequential(prefix=prefix)
+        """, ids("build_named_mlp", "exact_names", "same_net", "any_prefix"), "parameter names"),
+    case("build_mlp_explicit-returns-empty-sequential", "build_mlp_explicit", """
+        def build_mlp_explicit(in_units=784, hidden=(128, 64), num_outputs=10):
+            return nn.Sequential()
+        """, ids("build_mlp_explicit", "allocates_at_once", "in_units_chain", "forward", "any_in_units"),
+         "3 Dense layers"),
+    case("MLP-is-nn-sequential", "mlp_block", """
+        MLP = nn.Sequential
+        """, ids("MLP", "is_block", "registered_layers", "deferred_shapes", "forward", "any_widths"),
+         "your own class"),
+    case("MLP-function-returning-build_mlp", "mlp_block", """
+        def MLP(hidden=(128, 64), num_outputs=10, **kwargs):
+            return build_mlp(hidden, num_outputs)
+        """, ids("MLP", "is_block", "registered_layers", "deferred_shapes", "forward", "any_widths"),
+         "your own class"),
+    case("MySequential-is-nn-sequential", "my_sequential", """
+        MySequential = nn.Sequential
+        """, ids("MySequential", "is_block", "registers_children", "runs_in_order", "any_layers"),
+         "add and forward written in the notebook"),
+    case("count_parameters-returns-zero", "count_parameters", """
+        count_parameters = lambda net: 0
+        """, ALL_COUNTS, "109386 parameters"),
+    case("MyInit-is-mxnet-uniform", "my_init", """
+        MyInit = mx.init.Uniform
+        """, ALL_MY_INIT, "MXNet's own Uniform"),
+    case("save_and_load-returns-input-net", "save_and_load", """
+        def save_and_load(net, make_net, path):
+            return net
+        """, BOTH_ROUND_TRIPS, "save_parameters(path)"),
+]
+
+CASES = (IN_PLACE + BUILD_MLP + BUILD_NAMED_MLP + BUILD_MLP_EXPLICIT + MLP + MY_SEQUENTIAL + COUNT_PARAMETERS + MY_INIT
+         + SAVE_AND_LOAD)
 
 
 @functools.cache

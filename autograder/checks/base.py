@@ -136,6 +136,9 @@ def expect_implemented(reply: dict, name: str) -> None:
 def raised_hint(reply: dict) -> str:
     """A hint for the common errors MXNet gives in this unit."""
     message = reply.get("message", "")
+    specific = named_mistake_hint(message)
+    if specific:
+        return specific
     if "Shape inconsistent" in message or "shape" in message.lower() and "dense" in message.lower():
         return ("a layer's in_units does not match what reaches it: the first layer gets the input's "
                 "features (the in_units argument), each next one the units of the layer before it.")
@@ -143,3 +146,29 @@ def raised_hint(reply: dict) -> str:
         return ("a parameter was never initialized: are all layers registered as children "
                 "(created in name_scope() and assigned to attributes, or added with add/register_child)?")
     return "read the error above; run the cell that defines this exercise and try the same call yourself."
+
+
+#: Errors whose message names the mistake itself, and the hint for exactly that mistake.
+NAMED_MISTAKES = (
+    (("add() takes 2 positional arguments but",),
+     "net.add(a, b) passes several blocks at once, but your add takes one: write `def add(self, *blocks):` and "
+     "register each block in order"),
+    (("has no attribute 'append'", "OrderedDict"),
+     "self._children is Gluon's dictionary of registered children, not a list: register each block with "
+     "self.register_child(block) instead of appending to it"),
+    (("is missing in file",),
+     "save with net.save_parameters(path) and load with fresh.load_parameters(path): they store names relative "
+     "to the net, so a fresh net with another prefix reads them (collect_params().save/load keep the full, "
+     "prefixed names)"),
+    (("ParameterDict",),
+     "save and load the parameters of a net with net.save_parameters(path) and fresh.load_parameters(path), "
+     "not through the ParameterDict of collect_params()"),
+)
+
+
+def named_mistake_hint(message: str) -> str:
+    """The hint for an error whose message names the mistake (all its marks appear), or ``""``."""
+    for marks, hint in NAMED_MISTAKES:
+        if all(mark in message for mark in marks):
+            return hint
+    return ""

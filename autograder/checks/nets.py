@@ -54,6 +54,12 @@ def weight_bias_pairs(params: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]
     """(W, b) per layer from parameter states in collect_params() order."""
     weights = [p["value"] for p in params if p["name"].endswith("weight")]
     biases = [p["value"] for p in params if p["name"].endswith("bias")]
+    unused = [p["name"] for p in params if p["value"] is None and p.get("data_error") == "DeferredInitializationError"]
+    if unused:  # shapes are inferred on a layer's first use: still deferred after the batch means never used
+        raise CheckFailed("every layer to be used by the forward pass (its shapes are inferred from the batch)",
+                          f"{unused[0]} still has no value after a batch: the forward pass never ran its layer",
+                          "forward must run every layer the net registers, the hidden ones in order, then the "
+                          "output layer")
     if len(weights) != len(biases) or any(v is None for v in weights + biases):
         raise CheckFailed("one weight and one initialized bias per Dense layer",
                           f"{len(weights)} weights and {len(biases)} biases",
@@ -94,6 +100,8 @@ def judge_forward(reply: dict, depth: int, what: str) -> None:
     reply = completed(reply, what)
     found = output_array(reply, what)
     layers = weight_bias_pairs(reply["after_forward"])
+    judge_layer_count(reply, len(layers), depth, what)
+    judge_chain(weights_of(reply["after_forward"]), layers, reply["input"], what)
     expected = mlp_forward(reply["input"], layers, mlp_activations(depth))
     if found.shape != expected.shape:
         raise CheckFailed(f"an output of shape {expected.shape}", f"shape {found.shape}",
@@ -108,15 +116,49 @@ def judge_forward(reply: dict, depth: int, what: str) -> None:
         )
 
 
+def judge_layer_count(reply: dict, count: int, depth: int, what: str) -> None:
+    """The net must have one Dense layer per hidden width plus the output layer, or no forward model applies."""
+    if count == depth + 1:
+        return
+    hint = (UNREGISTERED_HINT if reply.get("unregistered") else
+            "one Dense layer per entry of hidden, then the output layer; all registered")
+    raise CheckFailed(f"{depth + 1} Dense layers ({depth} hidden, then the output layer)",
+                      f"{count} Dense layer{'s' * (count != 1)} with parameters in collect_params()", hint, where=what)
+
+
+#: Why parameters are missing when the net keeps layers in a plain list, dict or tuple.
+UNREGISTERED_HINT = ("layers kept in a plain Python list are not registered: collect_params() and initialize() do "
+                     "not see them. Assign each layer to an attribute or use self.register_child(layer)")
+
+
+def judge_chain(weights: list[dict], layers, x: np.ndarray, what: str) -> None:
+    """Each weight, in collect_params() order, must be 2-D and take what the layer before it gives."""
+    width = int(np.prod(x.shape[1:]))
+    previous = "the flattened input"
+    for param, (weight, bias) in zip(weights, layers):
+        if weight.ndim != 2 or bias.shape != weight.shape[:1]:
+            raise CheckFailed("Dense layers only: a 2-D weight (units, inputs) and a bias of (units,) each",
+                              f"{param['name']} has shape {shape_text(weight.shape)} and its bias "
+                              f"{shape_text(bias.shape)}", "build the net from nn.Dense layers", where=what)
+        if weight.shape[1] != width:
+            raise CheckFailed(
+                "each layer, in the order collect_params() lists them, to take what the layer before it gives",
+                f"{param['name']} takes {weight.shape[1]} inputs, but {previous} gives {width}",
+                "create the layers in the order forward runs them: the hidden layers first, the output layer last",
+                where=what)
+        width, previous = weight.shape[0], f"the layer before it ({param['name']})"
+
+
 def judge_shapes(params: list[dict], expected: list[tuple[int, int]], when: str, hint: str) -> None:
     """Weights must have the expected shapes; feedback names the first that does not."""
     weights = weights_of(params)
     if len(weights) != len(expected):
-        raise CheckFailed(f"{len(expected)} Dense layers {when}", f"{len(weights)} weight parameters",
+        raise CheckFailed(f"{len(expected)} Dense layer{'s' * (len(expected) != 1)} {when}",
+                          f"{len(weights)} weight parameter{'s' * (len(weights) != 1)}",
                           "one Dense layer per entry of hidden, then the output layer; all registered")
     for index, (param, shape) in enumerate(zip(weights, expected)):
         if tuple(param["shape"]) != tuple(shape):
             detail = f"{param['name']} has shape {shape_text(param['shape'])}"
-            if index and shape[1] and param["shape"][1] != shape[1]:
+            if index and shape[1] and len(param["shape"]) > 1 and param["shape"][1] != shape[1]:
                 detail += f" but the layer before it outputs {shape[1]} units"
             raise CheckFailed(f"shape {shape_text(shape)} for {param['name']} {when}", detail, hint)

@@ -78,7 +78,9 @@ def feedback_markdown(sub: SubmissionResult) -> str:
     if warnings:
         lines += [""] + "\n>\n".join(warnings).splitlines()
     if sub.notes:
-        lines += ["", "## Notes", "", "Cells that failed to run, or why the notebook could not be graded:", "",
+        lines += ["", "## Notes", "",
+                  "What the grader noticed while running your notebook (cells that failed, names it does not define, "
+                  "the array mode of the checks, or why it could not be graded):", "",
                   fenced("\n".join(sub.notes))]
     if sub.results:
         lines += ["", "## Score by exercise", ""] + _exercise_table(sub)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import linecache
 import os
+import re
 import sys
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import asdict, dataclass, field
@@ -45,7 +46,7 @@ class CellProblem:
 
     cell: int
     first_line: str
-    kind: str  # "error", "syntax", "timeout", "exit"
+    kind: str  # "error", "syntax", "timeout", "exit", "dataset"
     error_type: str
     message: str
 
@@ -58,6 +59,8 @@ class CellProblem:
             return f"{where} tried to exit the notebook ({self.message}); the cells after it still ran"
         if self.kind == "syntax":
             return f"{where} has a syntax error: {self.message}"
+        if self.kind == "dataset":
+            return dataset_note(where, self.message)
         return f"{where} raised {self.error_type}: {self.message}"
 
 
@@ -205,12 +208,20 @@ def run_cell(cell: CodeCell, namespace: dict, *, timeout: float | None, output: 
     except SystemExit as error:
         return CellProblem(cell.number, cell.first_line, "exit", "SystemExit", f"sys.exit({error.code!r})")
     except BaseException as error:  # noqa: BLE001  (student code may raise anything)
+        dataset = dataset_download(error)
+        if dataset:  # its message names MXNet's data folder inside the sandbox, not what the student can fix
+            return CellProblem(cell.number, cell.first_line, "dataset", type(error).__name__, dataset)
         return CellProblem(cell.number, cell.first_line, "error", type(error).__name__, first_line_of(error))
     return None
 
 
 def first_line_of(error: BaseException, limit: int = 300) -> str:
-    """The first meaningful line of an error message (MXNet's run to pages of C++ stack)."""
+    """The first meaningful line of an error message (MXNet's run to pages of C++ stack), in a student's terms.
+
+    MXNet's sentences that point away from this unit's fixes are left out, the error's own type is not
+    repeated (``MXNetError: MXNetError: ...``), the grader's sandbox folders are not named, and a long message
+    is cut at the end of a sentence, not in the middle of one.
+    """
     try:
         text = str(error)
     except Exception:  # noqa: BLE001  (a student's exception whose __str__ raises)
@@ -218,7 +229,77 @@ def first_line_of(error: BaseException, limit: int = 300) -> str:
     lines = [line.strip() for line in text.splitlines()]
     lines = [line for line in lines if line and not line.startswith(("Traceback", "Stack trace", "[bt]", 'File "'))]
     errors = [line for line in lines if "Error:" in line or "error:" in line]
-    return (errors or lines or [""])[0][:limit]
+    line = (errors or lines or [""])[0]
+    own_type = f"{type(error).__name__}: "
+    while line.startswith(own_type):
+        line = line[len(own_type):]
+    for sentence in MISLEADING_SENTENCES:
+        line = sentence.sub("", line)
+    return cut_at_sentence(without_sandbox_paths(line.strip()), limit)
+
+
+#: Sentences of MXNet's messages that tell the student to do the opposite of this unit's fix, or point elsewhere
+#: (the kit's own hint says what to do): avoid deferred init with in_units, give both nets the same prefix, ...
+MISLEADING_SENTENCES = (
+    re.compile(r"\s*You can also avoid deferred initialization by specifying in_units.*?(?:for network layers\.?|$)"),
+    re.compile(r"\s*Note that you should initialize parameters and create Trainer with Block\.collect_params\(\)"
+               r".*?(?:nested child Blocks\.?|$)"),
+    re.compile(r"\s*Please make sure source and target networks have the same prefix\.?"),
+    re.compile(r"\s*For more info on naming, please see \S+"),
+)
+#: Folders that exist only inside the grader (the sandbox's scratch and kit mounts, the in-process scratch folder).
+SANDBOX_PATH = re.compile(r"(?:/box|/kit|/data/mnist|/\S*?/gluon-grader-[\w.]+)(?:/[^\s'\",:;)]*)?")
+
+
+def without_sandbox_paths(text: str) -> str:
+    """``text`` with the grader's own folders replaced by the file name alone (or "the grader's folder")."""
+    def shown(match: re.Match) -> str:
+        name = match.group(0).rstrip("/").rsplit("/", 1)[-1]
+        return name if name and "gluon-grader-" not in name and match.group(0).count("/") > 1 else "the grader's folder"
+
+    return SANDBOX_PATH.sub(shown, text)
+
+
+def cut_at_sentence(text: str, limit: int) -> str:
+    """``text`` if it fits in ``limit`` characters, else its longest beginning that ends a sentence; failing
+    that, whole words and " ..." (a text without spaces is cut at ``limit``)."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    end = max(head.rfind(". "), head.rfind("; "), head.rfind(": "))
+    if end >= limit // 3:
+        return head[:end + 1].rstrip(";:") + ("" if head[end] == "." else " ...")[:limit - end - 1]
+    words = text[:limit - 4]
+    if " " not in words:
+        return head
+    return words[:words.rfind(" ")].rstrip(",;:") + " ..."
+
+
+#: Gluon's datasets that download into MXNet's data folder, and what the student can use instead.
+DATASETS = ("FashionMNIST", "MNIST", "CIFAR100", "CIFAR10", "ImageRecordDataset", "ImageFolderDataset")
+
+
+def dataset_download(error: BaseException) -> str | None:
+    """The Gluon dataset class whose loading raised ``error`` (it tried to read or download its files), or None."""
+    traceback = error.__traceback__
+    while traceback is not None:
+        frame = traceback.tb_frame
+        filename = frame.f_code.co_filename.replace(os.sep, "/")
+        if filename.endswith("gluon/data/vision/datasets.py"):
+            instance = frame.f_locals.get("self")
+            name = type(instance).__name__ if instance is not None else "a Gluon dataset"
+            return name if name in DATASETS else "a Gluon dataset"
+        traceback = traceback.tb_next
+    return None
+
+
+def dataset_note(where: str, dataset: str) -> str:
+    """What to tell a student whose cell loads a Gluon dataset, which cannot be read or downloaded in grading."""
+    only_mnist = "" if dataset == "MNIST" else f" (the grader has MNIST only, not {dataset})"
+    return (f"{where} loads {dataset} with gluon.data.vision: while your notebook is graded there is no network "
+            f"and nothing can be downloaded, so that dataset cannot be read{only_mnist}. Use the course's MNIST "
+            "loader instead: `from autograder.mnist import mnist_batches`, then `mnist_batches(batch_size=64)`; "
+            "the cells after it still ran")
 
 
 def load_notebook(path, *, cell_timeout: float | None = BY_NAME["cell_timeout"].default, workdir=None, namespace: dict | None = None,
@@ -241,6 +322,7 @@ def load_notebook(path, *, cell_timeout: float | None = BY_NAME["cell_timeout"].
         return namespace, report
     output = BoundedText()
     saved_argv = sys.argv
+    classic_mxnet()
     with _in_folder(workdir):
         for cell in cells:
             if on_cell is not None:
@@ -251,3 +333,11 @@ def load_notebook(path, *, cell_timeout: float | None = BY_NAME["cell_timeout"].
                 report.problems.append(problem)
     sys.argv = saved_argv
     return namespace, report
+
+
+def classic_mxnet() -> None:
+    """Start in MXNet's classic array mode, as a fresh kernel does, whatever an earlier notebook switched on."""
+    if "mxnet" in sys.modules:
+        from mxnet import util
+
+        util.reset_np()

@@ -56,7 +56,9 @@ class ProbeContext:
         self.report = report
         self.scratch = Path(scratch or tempfile.mkdtemp(prefix="gluon-grader-"))
         self.mnist_dir = mnist_dir
-        self.current_stage = "loading the notebook"
+        self.current_stage: str | None = "loading the notebook"
+        self.finished_stage: str | None = None
+        self.numpy_mode = False
         self.reply: dict = {}
         self.looked_up: set[str] = set()
         self.timed_out: set[str] = set()
@@ -89,6 +91,9 @@ class ProbeContext:
             raise
         except BaseException as error:  # noqa: BLE001  (student code may raise anything)
             raise StageFailed(description, error) from None
+        # Past this point the stage has run: a later failure outside any stage must not be blamed on it.
+        self.current_stage = None
+        self.finished_stage = description
 
     def scratch_file(self, suffix: str) -> Path:
         """A fresh path in the scratch folder."""
@@ -105,11 +110,28 @@ class ProbeContext:
 
 
 def answer(ctx: ProbeContext, name: str, args: dict, *, timeout: float | None = PROBE_TIMEOUT) -> dict:
-    """Run probe ``name`` with ``args`` and return its reply dict (never raises for student misbehaviour)."""
+    """Run probe ``name`` with ``args`` and return its reply dict (never raises for student misbehaviour).
+
+    The probe runs in MXNet's classic array mode, the mode the exercises are written for, whatever mode the
+    notebook switched on (``npx.set_np()``); the notebook's mode is restored afterwards. Student code written
+    with the ``mxnet.np`` API fails on classic arrays, so such a probe is asked once more in NumPy mode.
+    """
     if ctx.report.unreadable:
         return reply(Status.UNREADABLE, reason=ctx.report.unreadable)
+    with _array_mode(numpy=False) as notebook_mode:
+        ctx.numpy_mode = notebook_mode
+        answered = _answer_once(ctx, name, args, timeout)
+    if written_for_numpy(answered):
+        with _array_mode(numpy=True):
+            answered = _answer_once(ctx, name, args, timeout)
+    return answered
+
+
+def _answer_once(ctx: ProbeContext, name: str, args: dict, timeout: float | None) -> dict:
+    """One run of probe ``name`` in the current array mode."""
     sink = BoundedText(2_000)
     ctx.reply, ctx.looked_up = {}, set()
+    ctx.current_stage, ctx.finished_stage = None, None
     try:
         with _fresh_names(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), time_limit(timeout):
             data = ctx.probes[name](ctx, **args)
@@ -120,17 +142,49 @@ def answer(ctx: ProbeContext, name: str, args: dict, *, timeout: float | None = 
                      message=first_line_of(failed.error), partial=ctx.reply)
     except TimeLimitExceeded as error:
         ctx.timed_out |= ctx.looked_up
-        return reply(Status.TIMEOUT, stage=ctx.current_stage, message=str(error), partial=ctx.reply)
+        return reply(Status.TIMEOUT, stage=ctx.current_stage or between_stages(ctx), message=str(error),
+                     partial=ctx.reply)
     except Exception as error:  # noqa: BLE001  (a fake net fails between stages)
-        return reply(Status.RAISED, stage=f"using what your code gave back (after {ctx.current_stage})",
-                     error_type=type(error).__name__, message=first_line_of(error), partial=ctx.reply)
+        return reply(Status.RAISED, stage=between_stages(ctx), error_type=type(error).__name__,
+                     message=first_line_of(error), partial=ctx.reply)
     return {"status": Status.OK.value, **data}
 
 
-@probe
-def load_report(ctx: ProbeContext) -> dict:
-    """What happened while the notebook was loaded (every unit's first question)."""
-    return {"report": ctx.report.to_plain()}
+def between_stages(ctx: ProbeContext) -> str:
+    """The step a failure outside any stage belongs to: using what the last step that ran gave back."""
+    if ctx.current_stage:
+        return ctx.current_stage
+    if ctx.finished_stage:
+        return f"using what your code gave back (after {ctx.finished_stage})"
+    return "preparing the check, before any of your code ran"
+
+
+#: What MXNet says when ``mxnet.np`` code meets classic arrays (the notebook's code is written for NumPy mode).
+NUMPY_API_SIGNS = ("received a legacy ndarray", "does not support assignment with non-array-like object",
+                   "mxnet.numpy.ndarray", "as_np_ndarray")
+
+
+def written_for_numpy(reply: dict) -> bool:
+    """Whether a classic-mode reply failed only because the student's code uses the ``mxnet.np`` API."""
+    return reply.get("status") == Status.RAISED and any(sign in reply.get("message", "") for sign in NUMPY_API_SIGNS)
+
+
+@contextlib.contextmanager
+def _array_mode(*, numpy: bool):
+    """Run in MXNet's NumPy (``numpy=True``) or classic array mode; yield whether the mode before was NumPy's."""
+    from mxnet import util
+
+    try:
+        before = bool(util.is_np_shape()), bool(util.is_np_array())
+        util.set_np(shape=numpy, array=numpy)
+    except Exception:  # noqa: BLE001  (a notebook that broke MXNet's mode switch: probe in the mode it left)
+        before = None
+    try:
+        yield bool(before and any(before))
+    finally:
+        if before is not None:
+            with contextlib.suppress(Exception):
+                util.set_np(shape=before[0], array=before[1])
 
 
 @contextlib.contextmanager
@@ -140,3 +194,11 @@ def _fresh_names():
 
     with mx.name.NameManager():
         yield
+
+
+@probe
+def load_report(ctx: ProbeContext, names: list | None = None) -> dict:
+    """What happened while the notebook was loaded (every unit's first question): its report, whether it left
+    MXNet's NumPy mode on, and which of ``names`` (the exercises) it does not define."""
+    undefined = [name for name in names or [] if name not in ctx.namespace]
+    return {"report": ctx.report.to_plain(), "numpy_mode": ctx.numpy_mode, "undefined": undefined}

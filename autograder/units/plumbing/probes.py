@@ -29,7 +29,9 @@ def type_names(obj) -> list[str]:
 
 def param_state(param) -> dict:
     """Name, shape, and allocation state of one Parameter; its values when it has data."""
-    state = {"name": str(param.name), "shape": [int(n) for n in param.shape], "recorded": bool(param._deferred_init)}
+    # NumPy mode marks a size not known yet as -1 where classic mode says 0: describe both as classic mode does.
+    shape = [max(int(n), 0) for n in param.shape]
+    state = {"name": str(param.name), "shape": shape, "recorded": bool(param._deferred_init)}
     try:
         state["value"] = param.data().asnumpy()
         state["data_error"] = None
@@ -62,6 +64,28 @@ def dense_layers(block) -> list[dict]:
     return layers
 
 
+def written_methods(cls) -> list[str]:
+    """The methods ``cls`` has from classes written outside MXNet (the student's own code), sorted."""
+    own = set()
+    for klass in cls.__mro__:
+        if not klass.__module__.startswith(("mxnet.", "builtins")):
+            own |= {key for key, value in vars(klass).items() if callable(value)}
+    return sorted(own)
+
+
+def unregistered_blocks(block) -> int:
+    """How many Blocks ``block`` keeps in plain lists, tuples or dicts of its own attributes without registering
+    them as children (Gluon's collect_params() and initialize() do not see those)."""
+    registered = {id(child) for child in block._children.values()}
+    count = 0
+    for key, value in vars(block).items():
+        if key.startswith("_"):
+            continue
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+        count += sum(isinstance(item, gluon.Block) and id(item) not in registered for item in items)
+    return count
+
+
 def as_plain_value(value) -> dict:
     """A value returned by student code, described without trusting it (no __eq__, no __int__ of its own)."""
     if isinstance(value, (bool, np.bool_)):
@@ -80,9 +104,16 @@ def as_plain_value(value) -> dict:
 def make_input(ctx: ProbeContext, batch: dict):
     """The input batch a probe feeds: MNIST images, or seeded uniform rows of a given width."""
     if batch.get("mnist"):
-        return nd.array(ctx.mnist_images(batch["rows"]))
+        return array_of(ctx.mnist_images(batch["rows"]))
     rng = np.random.RandomState(batch.get("seed", 0))
-    return nd.array(rng.uniform(-1, 1, size=(batch["rows"], batch["in_units"])).astype(np.float32))
+    return array_of(rng.uniform(-1, 1, size=(batch["rows"], batch["in_units"])).astype(np.float32))
+
+
+def array_of(values: np.ndarray):
+    """``values`` as the array type of the current mode: NumPy mode's layers take only ``mxnet.np`` arrays."""
+    from mxnet import util
+
+    return mx.np.array(values, dtype=values.dtype) if util.is_np_array() else nd.array(values, dtype=values.dtype)
 
 
 def make_initializer(spec: dict | None):
@@ -112,10 +143,10 @@ def class_info(ctx: ProbeContext, name: str) -> dict:
     """Whether ``name`` is a class, its bases, and which methods it defines itself."""
     obj = ctx.student(name)
     if not isinstance(obj, type):
-        return {"is_class": False, "type": type(obj).__name__, "bases": [], "own": []}
+        return {"is_class": False, "type": type(obj).__name__, "bases": [], "own": [], "written": []}
     bases = [f"{cls.__module__}.{cls.__qualname__}" for cls in obj.__mro__]
     own = sorted(key for key in vars(obj) if callable(vars(obj)[key]))
-    return {"is_class": True, "type": "type", "bases": bases, "own": own}
+    return {"is_class": True, "type": "type", "bases": bases, "own": own, "written": written_methods(obj)}
 
 
 @probe
@@ -133,6 +164,7 @@ def lifecycle(ctx: ProbeContext, builder: str, kwargs: dict, batch: dict, initia
     with ctx.stage(f"reading the prefix of the net {call} returned"):
         reply["prefix"] = str(net.prefix)
     reply["layers"] = dense_layers(net)
+    reply["unregistered"] = unregistered_blocks(net)
     reply["before_init"] = params_of(ctx, net, "before initialize()", values=False)
     mx.random.seed(seed)
     with ctx.stage("net.initialize()"):
@@ -201,14 +233,26 @@ def my_init(ctx: ProbeContext, units: int, in_units: int, seed: int = 0) -> dict
     cls = ctx.student("MyInit")
     with ctx.stage("MyInit()"):
         init = cls()
-    reply = {"is_initializer": isinstance(init, mx.init.Initializer)}
+    reply = {"is_initializer": isinstance(init, mx.init.Initializer), "written": written_methods(type(init)),
+             "class_name": f"{type(init).__module__}.{type(init).__qualname__}"}
     layer = nn.Dense(units, in_units=in_units)
     mx.random.seed(seed)
     with ctx.stage("layer.initialize(MyInit())"):
         layer.initialize(init)
     reply["weight"] = param_state(layer.weight)
     reply["bias"] = param_state(layer.bias)
+    # Whether the initializer writes into the array it is given at all: Gluon hands it zeros, so an
+    # _init_weight that does nothing, prints, or rebinds its argument would otherwise look like one that
+    # zeroed every weight on purpose.
+    given = array_of(np.full((4, 5), UNTOUCHED, dtype=np.float32))
+    with ctx.stage("MyInit() on a weight array (initializing a Dense layer's weight)"):
+        init(mx.init.InitDesc("check_weight"), given)
+    reply["writes_weights"] = bool((given.asnumpy() != UNTOUCHED).any())
     return reply
+
+
+#: What the array handed to the student's initializer holds before: no draw it should make gives exactly this.
+UNTOUCHED = 123.25
 
 
 @probe
@@ -227,7 +271,8 @@ def save_and_load(ctx: ProbeContext, hidden: list, num_outputs: int, fresh: str,
         return fresh_net
 
     path = ctx.scratch_file(".params")
-    with ctx.stage(f"save_and_load(net, make_net, {str(path)!r})"):
+    # The stage names the argument, not the scratch file: its folder exists only inside the grader.
+    with ctx.stage("save_and_load(net, make_net, path)"):
         loaded = round_trip(net, make_net, str(path))
     reply = ctx.reply
     reply.update(file_written=path.is_file(), same_object=loaded is net,

@@ -14,6 +14,10 @@ CHAIN_HINT = "each layer's in_units must be the units of the layer before it (in
 @check(EXERCISE, 2, "initialize() allocates every weight before any data is seen")
 def allocates_at_once(subject):
     reply = probe_builder(subject, EXERCISE, {}, needs="after_init")
+    if not weights_of(reply["after_init"]):  # a net without layers has nothing to allocate: not the exercise
+        raise CheckFailed("build_mlp_explicit() to build 3 Dense layers, each allocated by initialize()",
+                          "a net without any Dense layer", "add one Dense layer per entry of hidden, then the "
+                          "output layer, each with its in_units")
     for param in weights_of(reply["after_init"]):
         if param["data_error"] is not None or 0 in param["shape"]:
             raise CheckFailed(

@@ -15,7 +15,27 @@ def probe_my_init(subject) -> dict:
     if not reply["is_initializer"]:
         raise CheckFailed("MyInit() to be an mx.init.Initializer", "another kind of object",
                           "write `class MyInit(mx.init.Initializer):` and override _init_weight")
+    judge_attempted(reply)
     return reply
+
+
+def judge_attempted(reply: dict) -> None:
+    """MyInit must be the student's own initializer and must write the weights; else no check gives points.
+
+    A built-in initializer in its place, or an _init_weight that leaves the array it is given as it was (it does
+    nothing, prints, or rebinds its argument), would pass "biases are zero" and "every weight is 0 or 5 <= |w| <= 10"
+    without doing the exercise.
+    """
+    if not {"_init_weight", "__call__"} & set(reply.get("written", [])):
+        raise CheckFailed("MyInit to be your own initializer class with its own _init_weight",
+                          f"MyInit is MXNet's own {reply.get('class_name', 'initializer').rsplit('.', 1)[-1]}",
+                          "write `class MyInit(mx.init.Initializer):` and override _init_weight(self, name, arr)")
+    if not reply.get("writes_weights"):
+        raise CheckFailed("_init_weight to write the drawn weights into the array it is given",
+                          "it leaves that array as it was (Gluon hands it zeros, so every weight stays 0)",
+                          "fill arr in place: arr[:] = nd.random.uniform(low=-10, high=10, shape=arr.shape), then "
+                          "zero the small ones into arr[:] as well. `arr = ...` only rebinds the local name, and "
+                          "printing changes nothing")
 
 
 @check(EXERCISE, 1, "Every weight is 0 or between 5 and 10 in absolute value")

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from autograder import strategies
 from autograder.checks.base import CheckFailed, check, expect_implemented, expect_ok, recorded_until
-from autograder.contract import Status
 from autograder.checks.examples import for_all
-from .shared import judge_own_block
 from autograder.checks.nets import close, mlp_forward, output_array
+from autograder.contract import Status
+
+from .shared import judge_attempted, judge_own_block
 
 EXERCISE = "MySequential"
+METHODS = ("add", "forward")
 THREE_LAYERS = [[{"units": 16, "activation": "relu"}, {"units": 12, "activation": "tanh"}],
                 [{"units": 5, "activation": None}]]
 
@@ -63,17 +65,20 @@ def is_block(subject):
 
 @check(EXERCISE, 1, "add() registers every block as a child, in order")
 def registers_children(subject):
+    judge_attempted(subject, EXERCISE, METHODS)
     judge_registered(probe_my_sequential(subject, THREE_LAYERS), THREE_LAYERS)
 
 
 @check(EXERCISE, 2, "forward runs the children in the order they were added")
 def runs_in_order(subject):
+    judge_attempted(subject, EXERCISE, METHODS)
     judge_in_order(probe_my_sequential(subject, THREE_LAYERS), THREE_LAYERS)
 
 
 @check(EXERCISE, 1, "Any number of layers, added one or several at a time")
 @for_all(groups=strategies.layer_groups(), in_units=strategies.widths(16))
 def any_layers(subject, groups, in_units):
+    judge_attempted(subject, EXERCISE, METHODS)
     reply = probe_my_sequential(subject, groups, in_units)
     judge_registered(reply, groups)
     judge_in_order(reply, groups)

@@ -41,3 +41,26 @@ def judge_own_block(subject, name: str, methods: tuple[str, ...]) -> None:
     if missing:
         raise CheckFailed(f"`{name}` to define {', '.join(missing)} itself", f"it defines {info['own']}",
                           f"write the {missing[0]} method in the class")
+
+
+def judge_attempted(subject, name: str, methods: tuple[str, ...]) -> None:
+    """``name`` must be a class whose ``methods`` the student wrote; else no check about it gives points.
+
+    A built-in put in its place (``MySequential = nn.Sequential``, a function returning one) passes the checks
+    that describe its behaviour without doing the exercise.
+    """
+    info = expect_ok(subject.probe("class_info", name=name), name)
+    missing = [method for method in methods if method not in info.get("written", [])]
+    if not info["is_class"]:
+        raise CheckFailed(f"`{name}` to be your own class, written in the notebook", f"a {info['type']}",
+                          f"write `class {name}(gluon.Block):` with its own {' and '.join(methods)}")
+    if missing:
+        raise CheckFailed(f"`{name}` to be your own class, with {' and '.join(methods)} written in the notebook",
+                          f"its {missing[0]} comes from MXNet's {mxnet_class(info['bases'])}",
+                          f"write `class {name}(gluon.Block):` and write its {' and '.join(methods)} yourself")
+
+
+def mxnet_class(bases: list[str]) -> str:
+    """The first MXNet class among ``bases``, by its short name (``Sequential``)."""
+    return next((base for base in bases if base.startswith("mxnet.")), bases[0]).rsplit(".", 1)[-1]
+
