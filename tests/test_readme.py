@@ -50,6 +50,8 @@ def course(tmp_path_factory):
     env = {key: value for key, value in os.environ.items() if key not in ("NBGRADER_DB_URL", "PYTHONPATH")}
     env.update(HOME=str(base / "home"), JUPYTER_CONFIG_DIR=str(base / "home" / ".jupyter"),
                NBGRADER_EXCHANGE=str(base / "exchange"),
+               # the copy's own autograder package, not the one .venv's editable install points at (this checkout)
+               PYTHONPATH=str(course),
                PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]))
     return course, base / "student", env
 
