@@ -9,7 +9,7 @@ export GLUON_GRADER_MNIST ?= $(abspath $(CURDIR)/../shared/data/mnist)
 # nbgrader runs `alembic` by name: the venv's bin/ must be on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install sandbox selfcheck test lint bench
+.PHONY: install sandbox browser selfcheck test lint bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,17 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 sandbox:
 	@command -v bwrap >/dev/null || scripts/install_bubblewrap.sh
 
-install: $(VENV)/.installed sandbox
+# Headless Chromium (Debian package `chromium`) opens the class report in tests/test_report_browser.py; installed
+# like bubblewrap, as root or with passwordless sudo; where it cannot be, that test is skipped and says why.
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+		{ if [ "$$(id -u)" = 0 ]; then apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; \
+		  elif sudo -n true 2>/dev/null; then sudo apt-get install -y chromium || \
+		  { sudo apt-get update && sudo apt-get install -y chromium; }; \
+		  else echo "chromium not installed (needs root): the browser test of the class report will be skipped"; fi; } \
+		|| echo "chromium could not be installed: the browser test of the class report will be skipped"
+
+install: $(VENV)/.installed sandbox browser
 
 selfcheck: install
 	$(BIN)/python -m pytest autograder --assert=plain --submission solutions/plumbing/plumbing.ipynb

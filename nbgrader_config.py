@@ -5,6 +5,9 @@ Release the student version with (nbgrader runs `alembic` by name, so the venv's
 """
 import os
 import sys
+import warnings
+
+from sqlalchemy.exc import SAWarning
 
 c = get_config()  # noqa: F821 -- provided by nbgrader/traitlets when this file is loaded
 
@@ -14,13 +17,20 @@ c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "assignments"
 c.CourseDirectory.course_id = "gluon-plumbing"
 
-# The gradebook lives outside the repo (nbgrader's default is <root>/gradebook.db), unless NBGRADER_DB_URL says where.
-if os.environ.get("NBGRADER_DB_URL"):
-    c.CourseDirectory.db_url = os.environ["NBGRADER_DB_URL"]
-else:
-    _cache = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "gluon-grader")
-    os.makedirs(_cache, exist_ok=True)
-    c.CourseDirectory.db_url = "sqlite:///" + os.path.join(_cache, "gradebook.db")
+# The gradebook lives with the course, in this checkout's gradebook.db (git-ignored): two checkouts of the course on
+# one machine keep two gradebooks. NBGRADER_DB_URL names another database (sqlite:///path, postgresql://...).
+c.CourseDirectory.db_url = os.environ.get("NBGRADER_DB_URL") or "sqlite:///" + os.path.join(
+    c.CourseDirectory.root, "gradebook.db")
+
+# The exchange, where release_assignment puts the student version and submit puts hand-ins: NBGRADER_EXCHANGE, else
+# exchange/ in the course (git-ignored). nbgrader's own default, /usr/local/share/nbgrader/exchange, needs root to
+# create. On a shared server, point NBGRADER_EXCHANGE at a folder every student can write (mode 1777).
+c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE") or os.path.join(c.CourseDirectory.root, "exchange")
+
+# nbgrader 0.9's gradebook makes SQLAlchemy 2 warn "Object of type <SubmittedAssignment> not in session, add operation
+# along 'Assignment.submissions' will not proceed" when autograde --create files a new submission: nbgrader adds the
+# row itself right after, so nothing is lost. Not the course's code and not a problem: silenced, this message only.
+warnings.filterwarnings("ignore", r"Object of type <\w+> not in session", SAWarning)
 
 # A test cell deleted from a submission is put back (and run) by autograde, like an edited locked cell is restored.
 c.OverwriteCells.add_missing_cells = True

@@ -1,4 +1,7 @@
-"""``autograder grade SUBMISSIONS --out OUT``: the batch grader's command line (also ``python -m autograder``)."""
+"""``autograder grade SUBMISSIONS --out OUT``: the batch grader's command line (also ``python -m autograder``).
+
+``autograder student-kit OUT`` and ``autograder gradescope OUT.zip`` build what leaves the course (:mod:`.kit`).
+"""
 from __future__ import annotations
 
 import argparse
@@ -27,6 +30,16 @@ def parser() -> argparse.ArgumentParser:
     settings.add_arguments(grade.add_argument)
     grade.add_argument("--force", action="store_true", help="regrade submissions that already have a result")
     grade.add_argument("--quiet", action="store_true", help="no progress bar (for CI logs)")
+    kit = commands.add_parser("student-kit", help="build what students get: released notebooks, the grader's "
+                                                   "wheel (no solutions, no hidden checks), a README")
+    kit.add_argument("out", type=Path, help="output folder")
+    gradescope = commands.add_parser("gradescope", help="build a Gradescope autograder zip (setup.sh, "
+                                                        "run_autograder, the wheel, hidden checks, MNIST)")
+    gradescope.add_argument("out", type=Path, help="the zip file to write")
+    gradescope.add_argument("--unit", metavar="NAME", help="the unit it grades; default: found from each notebook")
+    for command in (kit, gradescope):
+        command.add_argument("--course", type=Path, default=Path("."),
+                             help="the course folder, with nbgrader_config.py (default: the current folder)")
     return main
 
 
@@ -35,7 +48,40 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     for name, value in ONE_THREAD.items():  # the judge processes (spawned) run NumPy one thread each
         os.environ.setdefault(name, value)
+    if args.command == "student-kit":
+        return student_kit_command(args)
+    if args.command == "gradescope":
+        return gradescope_command(args)
     return grade_command(args)
+
+
+def student_kit_command(args) -> int:
+    """``autograder student-kit OUT``."""
+    from .kit import KitError, course_root, student_kit
+    from .units import all_units
+
+    try:
+        made = student_kit(course_root(args.course), args.out, all_units().values())
+    except KitError as error:
+        print(f"autograder: {error}", file=sys.stderr)
+        return 2
+    print(f"student kit in {args.out}: {', '.join(str(path.relative_to(args.out)) for path in made.values())}")
+    return 0
+
+
+def gradescope_command(args) -> int:
+    """``autograder gradescope OUT.zip [--unit NAME]``."""
+    from .kit import KitError, course_root, gradescope_zip
+    from .units import UnknownUnit, all_units, unit
+
+    try:
+        units = [unit(args.unit)] if args.unit else list(all_units().values())
+        made = gradescope_zip(course_root(args.course), args.out, units, args.unit)
+    except (KitError, UnknownUnit) as error:
+        print(f"autograder: {error}", file=sys.stderr)
+        return 2
+    print(f"Gradescope autograder in {made}: upload it as the assignment's autograder (base image Ubuntu 22.04)")
+    return 0
 
 
 def grade_command(args) -> int:

@@ -7,10 +7,18 @@ Used by the course's ``nbgrader_config.py``::
     c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
 """
 from nbgrader.preprocessors import ClearHiddenTests
+from nbgrader.preprocessors.getgrades import GetGrades
+from traitlets import List
 
 
 class HideHiddenTests(ClearHiddenTests):
     """Remove ``### BEGIN HIDDEN TESTS`` regions and the tracebacks of the cells that had one."""
+
+    # nbconvert's HTML exporter configures ``NbConvertBase.display_data_priority`` for every preprocessor it runs;
+    # nbgrader's base class redeclares the trait without ``config=True``, so traitlets warned "Config option
+    # `display_data_priority` not recognized by `HideHiddenTests`". Declared configurable, as nbgrader's own
+    # GetGrades does; this preprocessor does not use it.
+    display_data_priority = List(GetGrades.class_traits()["display_data_priority"].default(), config=True)
 
     def preprocess_cell(self, cell, resources, cell_index):
         if cell.cell_type == "code" and self.begin_test_delimeter in cell.source:

@@ -1,5 +1,6 @@
 """Fixtures shared by the kit's tests: where MNIST is, and the reference notebook graded once per session."""
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,47 @@ def feedback_is_clean():
     yield
     dirty = [(forbidden_in(text), text) for text in FEEDBACK_SEEN[seen:] if forbidden_in(text)]
     assert not dirty, f"feedback a student would read contains {dirty[0][0]}:\n{dirty[0][1]}"
+
+
+#: What ``make install`` puts in .venv for the kit itself, left out of a fresh environment that gets the wheel.
+EDITABLE_INSTALL = ("__editable__", "gluon_grader")
+
+
+@pytest.fixture(scope="session")
+def venv_with_wheel():
+    """``make(wheel, folder)``: a fresh virtual environment in ``folder`` with the grader's ``wheel`` installed by pip,
+    as a student or Gradescope's setup.sh installs it; returns its python.
+
+    The dependencies (MXNet, NumPy, nbgrader, ...) are hard links to this .venv's, minus the kit's own editable
+    install, so it takes seconds and no network: the only grader in the new environment is the wheel's.
+    """
+    import subprocess
+    import sys
+    import sysconfig
+
+    def make(wheel: Path, folder: Path) -> Path:
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True, timeout=120)
+        python = folder / "bin" / "python"
+        site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                                   capture_output=True, text=True, check=True).stdout.strip())
+        here = Path(sysconfig.get_path("purelib"))
+        for entry in here.iterdir():
+            if entry.name.startswith(EDITABLE_INSTALL) or entry.name == "__pycache__":
+                continue
+            if entry.is_dir():
+                shutil.copytree(entry, site / entry.name, symlinks=True, copy_function=link_or_copy)
+            else:
+                link_or_copy(entry, site / entry.name)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
+                       check=True, timeout=300)
+        return python
+
+    return make
+
+
+def link_or_copy(source, destination):
+    """A hard link where the file system allows it (fast, no space), else a copy."""
+    try:
+        os.link(source, destination)
+    except OSError:
+        shutil.copy2(source, destination)

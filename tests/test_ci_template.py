@@ -34,8 +34,16 @@ def test_sets_up_python_311_and_installs_the_grader_and_bubblewrap(steps):
     assert step_using(steps, "actions/checkout")
     assert str(step_using(steps, "actions/setup-python")["with"]["python-version"]) == "3.11"
     install = step_running(steps, "pip install")["run"]
-    assert '"gluon-grader @ git+https://github.com/<course-org>/gluon-grader"' in install
+    assert install.strip() == 'pip install "$GRADER_WHEEL"'  # the student kit's wheel, never the course repository
     assert "sudo apt-get install -y bubblewrap" in step_running(steps, "apt-get install")["run"]
+
+
+def test_installs_the_wheel_and_never_the_course_repository():
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    assert workflow["env"]["GRADER_WHEEL"].endswith(".whl>")  # a placeholder the teacher replaces
+    assert "git+" not in WORKFLOW.read_text() and "never the course's repository" in WORKFLOW.read_text()
+    readme = (WORKFLOW.parents[1] / "README.md").read_text()
+    assert "autograder student-kit" in readme and "**never** point it at the" in readme
 
 
 def test_caches_mnist_where_the_grader_looks(steps):

@@ -265,7 +265,8 @@ def test_load_report_from_plain_fills_defaults():
     ("syntax", "SyntaxError", "invalid syntax (line 2)",
      "cell 7 (`net = build_mlp()`) has a syntax error: invalid syntax (line 2)"),
     ("timeout", "TimeLimitExceeded", "stopped after 60 s",
-     "cell 7 (`net = build_mlp()`) was stopped after 60 s and stopped; the cells after it still ran"),
+     "cell 7 (`net = build_mlp()`) did not finish: it was stopped after 60 s, the time limit for one cell; the cells "
+     "after it still ran"),
     ("exit", "SystemExit", "sys.exit(0)",
      "cell 7 (`net = build_mlp()`) tried to exit the notebook (sys.exit(0)); the cells after it still ran"),
 ])

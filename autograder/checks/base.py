@@ -89,7 +89,7 @@ def expect_ok(reply: dict, name: str) -> dict:
         raise Unanswered(f"Your notebook could not be graded: {reply['reason']}")
     if status == Status.TIMEOUT:
         raise Unanswered(
-            f"While {reply['stage']}, your code ran out of time: {reply['message']}.\n"
+            f"Your code ran out of time at this step: {reply['stage']} ({reply['message']}).\n"
             f"Hint: look for a loop that never ends or work that does not belong in `{name}`."
         )
     if status == Status.RAISED and reply["error_type"] == "NotImplementedError":

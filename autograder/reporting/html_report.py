@@ -13,15 +13,25 @@ from urllib.parse import quote
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from ..results import SubmissionResult
+from .feedback import feedback_markdown
 from .files import safe_folder_name
 from .summary import by_student, check_order, common_failures, results_of
 from .table import points
 
 _STYLE = """body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:1em 0}
 td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}td.n{text-align:right}
-ul{margin:0;padding-left:1.2em}"""
+ul{margin:0;padding-left:1.2em}li.quiet{color:#777}section.feedback{border-top:2px solid #ccc;margin-top:2em}"""
+
+#: What a student's notes say when their submission did not run as a notebook should, and the status shown for it
+#: in the Students table (first match wins); otherwise the status is the grader's own (``graded``, ``error``).
+STATUS_OF_NOTES = (("held for review", "held for review"), ("killed by", "crashed"), ("exit code", "crashed"),
+                   ("stopped after", "stopped"), ("is empty", "empty"), ("is not a notebook", "not a notebook"))
+#: Headlines of failed checks the student did not attempt (or that could not run): counted apart from the failures.
+NOT_ATTEMPTED = ("not implemented yet", "is not defined in your notebook", "Not checked:",
+                 "Your notebook could not be graded", "Held for review")
 
 
 def _png(figure: Figure) -> str:
@@ -37,6 +47,7 @@ def score_histogram(scores: list[float], max_score: float) -> str:
     axes = figure.add_subplot()
     axes.hist(scores, bins=20, range=(0, max_score or 1), color="#4c72b0")
     axes.set(xlabel="total score", ylabel="students", title="Total scores")
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # students come in whole numbers
     return _png(figure)
 
 
@@ -74,29 +85,79 @@ def _summary(subs: list[SubmissionResult], graded: list[SubmissionResult]) -> st
     return _table(["", "value"], [[_cell(name), _cell(value, numeric=True)] for name, value in facts])
 
 
+def inline_markdown(text: str) -> str:
+    """One line of feedback as HTML: its `code spans` as ``<code>``, everything else escaped."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: shown as typed
+        return escape(text)
+    return "".join(f"<code>{escape(part)}</code>" if odd else escape(part) for odd, part in
+                   ((index % 2 == 1, part) for index, part in enumerate(parts)))
+
+
+def _headline(message: str) -> str:
+    """A failure's headline: markdown rendered where it has code spans, else the message in ``<code>``."""
+    if not message:
+        return "<code>(no message)</code>"
+    return inline_markdown(message) if "`" in message else f"<code>{escape(message)}</code>"
+
+
+def not_attempted(result) -> bool:
+    """Whether a failed check failed because the exercise was not attempted, or could not run at all."""
+    return any(words in result.feedback for words in NOT_ATTEMPTED)
+
+
 def _checks_table(graded: list[SubmissionResult], rates: dict[str, float]) -> str:
-    """One row per check: pass rate, then its most common failure headlines with their counts."""
+    """One row per check: pass rate, then its most common failure headlines with their counts; the students who
+    did not attempt it (or whose notebook could not run) are counted apart, after them."""
     rows = []
     for check_id, rate in rates.items():
-        failures = common_failures(results_of(graded, check_id))
-        items = "".join(f"<li>{count}× <code>{escape(message or '(no message)')}</code></li>"
-                        for message, count in failures)
+        results = results_of(graded, check_id)
+        failures = common_failures([r for r in results if not not_attempted(r)])
+        items = "".join(f"<li>{count}× {_headline(message)}</li>" for message, count in failures)
+        skipped = sum(1 for r in results if not r.passed and not_attempted(r))
+        if skipped:
+            items += f'<li class="quiet">{skipped} not attempted or could not run</li>'
         rows.append([_cell(check_id), _cell(f"{100 * rate:.0f}%", numeric=True),
                      f"<td><ul>{items}</ul></td>" if items else "<td></td>"])
     return _table(["check", "passed", "most common failures"], rows)
 
 
+def feedback_anchor(student: str) -> str:
+    """The id of the student's feedback section in the report."""
+    return "feedback-" + quote(safe_folder_name(student), safe="")
+
+
 def _feedback_link(student: str) -> str:
-    """A ``<td>`` linking to the student's feedback.md beside the report."""
+    """A ``<td>`` linking to the student's feedback rendered in the report, and to their feedback.md beside it."""
     href = quote(safe_folder_name(student)) + "/feedback.md"
-    return f'<td><a href="{escape(href)}">feedback.md</a></td>'
+    return (f'<td><a href="{escape(href)}">feedback.md</a> · '
+            f'<a href="#{escape(feedback_anchor(student))}">read it here</a></td>')
+
+
+def student_status(sub: SubmissionResult) -> str:
+    """What happened to the submission, in a word: from its notes (stopped, crashed, empty, held for review), else
+    the grader's status."""
+    notes = " ".join(sub.notes).lower()
+    return next((status for words, status in STATUS_OF_NOTES if words in notes), sub.status)
 
 
 def _students_table(subs: list[SubmissionResult]) -> str:
-    """One row per student: score, status, link to their feedback."""
-    return _table(["student", "score", "status", "feedback"],
+    """One row per student: score, status, links to their feedback, and the notes that explain the status."""
+    return _table(["student", "score", "status", "feedback", "notes"],
                   [[_cell(sub.student), _cell(f"{points(sub.score)}/{points(sub.max_score)}", numeric=True),
-                    _cell(sub.status), _feedback_link(sub.student)] for sub in by_student(subs)])
+                    _cell(student_status(sub)), _feedback_link(sub.student),
+                    "<td>" + "<br>".join(inline_markdown(note) for note in sub.notes) + "</td>"]
+                   for sub in by_student(subs)])
+
+
+def _feedback_sections(subs: list[SubmissionResult]) -> str:
+    """Each student's feedback.md rendered as HTML (raw HTML in it escaped), one section each, linked from the
+    Students table."""
+    import mistune  # nbconvert's markdown renderer, installed with nbgrader
+
+    render = mistune.create_markdown(escape=True, plugins=["table"])
+    return "".join(f'<section class="feedback" id="{escape(feedback_anchor(sub.student))}">'
+                   f"{render(feedback_markdown(sub))}</section>" for sub in by_student(subs))
 
 
 def _lines(notes: list[str]) -> str:
@@ -122,8 +183,9 @@ def pass_rates(graded: list[SubmissionResult]) -> dict[str, float]:
 
 
 def class_report_html(subs: list[SubmissionResult], title: str = "Gluon plumbing: class report") -> str:
-    """The class report as one self-contained HTML page: summary, score histogram, pass rate per check, checks
-    with their most common failures, students with links to their feedback, and those that could not be graded."""
+    """The class report as one self-contained HTML page: summary, students (status, notes, links to their
+    feedback), score histogram, pass rate per check, checks with their most common failures, those that could not
+    be graded, and every student's feedback rendered."""
     graded = [sub for sub in subs if sub.status != "error"]
     rates = pass_rates(graded)
     plots = ""
@@ -133,8 +195,9 @@ def class_report_html(subs: list[SubmissionResult], title: str = "Gluon plumbing
     return "\n".join([
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', f"<title>{escape(title)}</title>",
         f"<style>{_STYLE}</style></head><body>", f"<h1>{escape(title)}</h1>",
-        "<h2>Summary</h2>", _summary(subs, graded), plots,
+        "<h2>Summary</h2>", _summary(subs, graded),
+        "<h2>Students</h2>", _students_table(subs), plots,
         "<h2>Checks</h2>", _checks_table(graded, rates),
-        "<h2>Students</h2>", _students_table(subs),
         _errors_section([sub for sub in subs if sub.status == "error"]),
+        "<h2>Feedback</h2>", _feedback_sections(subs),
         "</body></html>", ""])

@@ -54,7 +54,8 @@ class CellProblem:
         """One line a student can act on, e.g. ``cell 7 (`net = build_mlp()`) raised NameError: ...``."""
         where = f"cell {self.cell} (`{self.first_line}`)"
         if self.kind == "timeout":
-            return f"{where} was {self.message} and stopped; the cells after it still ran"
+            return (f"{where} did not finish: it was {self.message}, the time limit for one cell; "
+                    "the cells after it still ran")
         if self.kind == "exit":
             return f"{where} tried to exit the notebook ({self.message}); the cells after it still ran"
         if self.kind == "syntax":

@@ -1,0 +1,99 @@
+"""What Gradescope's ``run_autograder`` runs: ``python -m autograder.gradescope_run --root /autograder [--unit NAME]``.
+
+It grades the submitted notebook (``ROOT/submission/*.ipynb``) through :func:`autograder.pipeline.grade`, visible
+and hidden checks, and writes ``ROOT/results/results.json`` in Gradescope's documented format
+(https://gradescope-autograders.readthedocs.io/en/latest/specs/): per test ``score``, ``max_score``, ``status``,
+``output`` (markdown, ``output_format: md``) and ``visibility`` (hidden checks ``after_published``: students see
+them once the grades are published); at the top ``execution_time`` in seconds and the notes. A submission
+without a notebook, or a grader that cannot start, still gets a results.json that says why.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import mnist
+from .options import Options
+from .reporting.feedback import fenced
+from .reporting.gradescope import write_json
+from .reporting.table import points
+
+#: Gradescope's visibility of a hidden check's test: shown once the instructor publishes the grades.
+HIDDEN_VISIBILITY = "after_published"
+
+
+def submitted_notebook(folder: Path, unit_name: str | None) -> Path | None:
+    """The notebook to grade: ``<unit>.ipynb`` if it was submitted, else the first ``.ipynb`` (any depth)."""
+    notebooks = sorted(path for path in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in path.parts)
+    named = [path for path in notebooks if unit_name and path.name == f"{unit_name}.ipynb"]
+    return (named or notebooks or [None])[0]
+
+
+def failure_json(message: str, seconds: float) -> dict:
+    """A results.json that gives 0 and says why (shown to the student)."""
+    return {"score": 0, "execution_time": round(seconds, 3), "output": message, "output_format": "md",
+            "visibility": "visible", "stdout_visibility": "hidden", "tests": []}
+
+
+def results_json(graded, checks, seconds: float, sandbox: str) -> dict:
+    """Gradescope's results.json for one graded notebook: one test per check, hidden ones after publishing."""
+    hidden = {check.id for check in checks if check.hidden}
+    notes = [f"Graded in {sandbox}."] + (["Cells that failed to run:", fenced("\n".join(graded.notes))]
+                                          if graded.notes else [])
+    tests = [{"name": f"{r.check_id}: {r.title}", "score": r.score, "max_score": r.max_score, "status": r.status,
+              "output": fenced(r.feedback) if r.feedback else "", "output_format": "md",
+              "visibility": HIDDEN_VISIBILITY if r.check_id in hidden else "visible"} for r in graded.results]
+    return {"score": sum(r.score for r in graded.results), "execution_time": round(seconds, 3),
+            "output": "\n\n".join(notes), "output_format": "md", "visibility": "visible",
+            "stdout_visibility": "hidden", "tests": tests}
+
+
+def grade_submission(root: Path, unit_name: str | None) -> dict:
+    """Grade ``root/submission``'s notebook; the results.json data (never raises for what a student hands in)."""
+    from .pipeline import grade
+    from .runner.worker import Worker
+    from .units import UnknownUnit, unit_of
+
+    start = time.monotonic()
+    notebook = submitted_notebook(root / "submission", unit_name)
+    if notebook is None:
+        return failure_json("No notebook (`.ipynb` file) was found in your submission: upload your notebook.",
+                            time.monotonic() - start)
+    try:
+        unit = unit_of(notebook, named=unit_name)
+    except UnknownUnit as error:
+        return failure_json(f"Your notebook could not be graded: {error}", time.monotonic() - start)
+    options = Options().with_mnist_dir(mnist.find_mnist_dir())
+    checks = [*unit.checks, *unit.hidden_checks]
+    with Worker(options=options) as worker:
+        graded = grade(notebook, unit, options, worker=worker, checks=checks)
+        sandbox = worker.isolation.describe()
+    data = results_json(graded, checks, time.monotonic() - start, sandbox)
+    print(f"{notebook.name} (unit {unit.name}): {points(data['score'])}/"
+          f"{points(sum(check.points for check in checks))} in {data['execution_time']} s; {sandbox}")
+    return data
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write ``ROOT/results/results.json``; exit code 1 only when the grader itself could not run."""
+    arguments = argparse.ArgumentParser(prog="python -m autograder.gradescope_run", description=__doc__)
+    arguments.add_argument("--root", type=Path, default=Path(os.environ.get("AUTOGRADER_ROOT", "/autograder")))
+    arguments.add_argument("--unit", metavar="NAME", help="the unit graded; default: found from the notebook")
+    args = arguments.parse_args(argv)
+    destination = args.root / "results" / "results.json"
+    try:
+        data = grade_submission(args.root, args.unit)
+    except mnist.MnistNotFound as error:
+        write_json(destination, failure_json(f"The autograder is missing MNIST; tell your instructor.\n\n"
+                                             f"{fenced(str(error))}", 0.0))
+        print(error, file=sys.stderr)
+        return 1
+    write_json(destination, data)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
