@@ -59,7 +59,7 @@ def candidate_dirs(data_dir: str | os.PathLike | None = None) -> list[Path]:
 
 def sha1_of(path: Path) -> str:
     """The SHA-1 hex digest of a file."""
-    digest = hashlib.sha1()
+    digest = hashlib.sha1(usedforsecurity=False)  # MXNet's published checksums are SHA-1: integrity, not security
     with open(path, "rb") as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)

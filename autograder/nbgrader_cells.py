@@ -51,7 +51,7 @@ def run_in_cell(checks, namespace: dict, *, label=None) -> None:
         try:
             subject = LocalSubject(namespace, LoadReport(notebook="this notebook"), unit_of_check(checks[0]),
                                    scratch=scratch)
-            results = list(zip(checks, judge(subject, checks).results))
+            results = list(zip(checks, judge(subject, checks).results, strict=True))
         finally:
             configuration.set_hypothesis_home_dir(hypothesis_home)
             shutil.rmtree(scratch, ignore_errors=True)

@@ -8,9 +8,10 @@ Steps:
 3. unless ``--skip-nbgrader``: grades it with ``nbgrader autograde plumbing --create --force`` in that course,
    configured by the course's ``nbgrader_config.py`` as ``tests/test_nbgrader.py`` does but with nbgrader's stock
    ``Execute`` step (a Jupyter kernel per notebook, what nbgrader users know; ``--sandboxed-nbgrader`` keeps the
-   course's ``SandboxedExecute`` instead), timing autograde only, and checks that both agree on every student, check by check: nbgrader's score of each test cell
-   ``test_<check id>`` (from its Gradebook) against the kit's score of that check. Hidden checks exist only in
-   nbgrader and are left out; a notebook nbgrader could not grade at all (e.g. an empty file) counts as 0;
+   course's ``SandboxedExecute`` instead), timing autograde only, and checks that both agree on every student,
+   check by check: nbgrader's score of each test cell ``test_<check id>`` (from its Gradebook) against the
+   kit's score of that check. Hidden checks exist only in nbgrader and are left out; a notebook nbgrader could
+   not grade at all (e.g. an empty file) counts as 0;
 4. grades the reference notebook in this process, already warm (one run first, then the median of
    ``--repeat``): the cost of one submission with no process start, import or scheduling in it.
 
@@ -38,10 +39,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 os.environ.setdefault("GLUON_GRADER_MNIST", str((ROOT.parent / "shared" / "data" / "mnist").resolve()))
 
-from autograder.units import unit
+# After the path above: the kit and the tests' helpers, from this checkout.
+from autograder.units import unit  # noqa: E402
 
-from classroom import KINDS, make_class
-from test_nbgrader import COURSE_ID, SOURCE, config, environment, grade_id
+from classroom import KINDS, make_class  # noqa: E402
+from test_nbgrader import COURSE_ID, SOURCE, config, environment, grade_id  # noqa: E402
 
 NBGRADER_TARGET = 10.0
 PER_SUBMISSION_TARGET = 1.5
@@ -75,7 +77,8 @@ def kit_grade(submitted: Path, out: Path, jobs: int, env: dict) -> tuple[float, 
 
 
 STOCK_PIPELINE = ("from nbgrader.converters import Autograde\n"
-                  "c.Autograde.autograde_preprocessors = Autograde.class_traits()['autograde_preprocessors'].default()\n")
+                  "c.Autograde.autograde_preprocessors = "
+                  "Autograde.class_traits()['autograde_preprocessors'].default()\n")
 
 
 def make_course(base: Path, stock: bool) -> tuple[Path, Path, dict]:
@@ -127,7 +130,8 @@ def disagreements(kit: dict, nbgrader: dict) -> list[str]:
         differ = {cid: (ours.get(cid, 0), theirs.get(cid, 0)) for cid in (check.id for check in unit("plumbing").checks)
                   if ours.get(cid, 0) != theirs.get(cid, 0)}
         if differ:
-            lines.append(f"{student}: " + ", ".join(f"{cid} kit {a:g} nbgrader {b:g}" for cid, (a, b) in differ.items()))
+            shown = ", ".join(f"{cid} kit {a:g} nbgrader {b:g}" for cid, (a, b) in differ.items())
+            lines.append(f"{student}: {shown}")
     return lines
 
 
@@ -184,7 +188,8 @@ def main(argv=None) -> int:
             nb_seconds, nb_scores = nbgrader_grade(course, db, nb_env, expected)
             differ = disagreements(kit_scores, nb_scores)
             pipeline = "the course's SandboxedExecute" if args.sandboxed_nbgrader else "stock Execute, a kernel each"
-            print(f"nbgrader autograde ({pipeline}): {nb_seconds:.1f} s; nbgrader / kit = {nb_seconds / kit_seconds:.1f}x "
+            print(f"nbgrader autograde ({pipeline}): {nb_seconds:.1f} s; "
+                  f"nbgrader / kit = {nb_seconds / kit_seconds:.1f}x "
                   f"(target >= {NBGRADER_TARGET:g}x: {verdict(nb_seconds / kit_seconds >= NBGRADER_TARGET, complete)})")
             print(f"agreement on the visible checks: {args.n - len(differ)}/{args.n} students")
             for line in differ:

@@ -23,10 +23,10 @@ from autograder.subject.local import LocalSubject
 from autograder.subject.notebook import LoadReport, first_line_of
 from autograder.units import unit
 
+from notebooks import forbidden_in, grade_with_notes, reference_notebook, with_answer, write_notebook
+
 PLUMBING = unit("plumbing")
 EXERCISES = [exercise.name for exercise in PLUMBING.exercises]
-
-from notebooks import forbidden_in, grade_with_notes, reference_notebook, with_answer, write_notebook
 
 #: Gluon warns about blocks kept in plain lists and about initializing twice, as these notebooks do.
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -297,7 +297,7 @@ def graded_right(index: int) -> tuple[dict, list[str]]:
 
 @pytest.mark.parametrize("index", range(len(RIGHT_NOTEBOOKS)), ids=[p.id for p in RIGHT_NOTEBOOKS])
 def test_right_notebooks_from_the_course_texts_get_full_marks(mnist_dir, index):
-    results, notes = graded_right(index)
+    results, _ = graded_right(index)
     assert list(results) == [check.id for check in PLUMBING.checks]
     assert all(r.passed and r.score == r.max_score for r in results.values()), lost(results)
 

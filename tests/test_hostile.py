@@ -99,7 +99,8 @@ def grade(submissions: Path, out: Path, cwd: Path) -> subprocess.CompletedProces
 
 def sandbox_processes() -> list[str]:
     """``ps`` lines of live processes running as a sandbox uid (>= 60000)."""
-    lines = subprocess.run(["ps", "-eo", "uid,pid,stat,cmd"], check=False, capture_output=True, text=True).stdout.splitlines()
+    ps = subprocess.run(["ps", "-eo", "uid,pid,stat,cmd"], check=False, capture_output=True, text=True)
+    lines = ps.stdout.splitlines()
     return [line for line in lines[1:] if int(line.split()[0]) >= FIRST_SANDBOX_UID and "Z" not in line.split()[2]]
 
 

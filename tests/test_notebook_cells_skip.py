@@ -32,7 +32,8 @@ def test_test_cells_are_skipped_and_numbers_count_all_code_cells(tmp_path):
         (1, "x = 1"), (3, "y = x + 1"), (4, "z = 1 / 0"), (5, "w = 3")]
     namespace, report = load_notebook(path)
     assert namespace["y"] == 2 and namespace["w"] == 3
-    assert [p.cell for p in report.problems] == [4]  # the failing test cell is not run, the broken cell keeps its number
+    # The failing test cell is not run; the broken cell keeps its number.
+    assert [p.cell for p in report.problems] == [4]
 
 
 def test_graded_solution_cells_still_run(tmp_path):

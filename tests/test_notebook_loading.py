@@ -140,7 +140,7 @@ def test_a_cell_magic_still_runs_the_cell_body(tmp_path):
 def test_output_of_cells_does_not_reach_the_real_stdout_or_stderr(tmp_path, capsys):
     path = write(tmp_path, "print('hello from a cell')\nimport sys\nprint('to stderr', file=sys.stderr)",
                  "for i in range(100000):\n    print('x' * 50)")
-    namespace, report = load(path)
+    _, report = load(path)
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
     assert report.problems == []
@@ -164,7 +164,7 @@ def test_files_written_by_cells_land_in_workdir_not_in_cwd(tmp_path, monkeypatch
 def test_a_given_namespace_is_used_and_returned(tmp_path):
     path = write(tmp_path, "total = start + 1")
     given = {"start": 41}
-    namespace, report = load(path, namespace=given)
+    namespace, _ = load(path, namespace=given)
     assert namespace is given and given["total"] == 42
 
 
@@ -219,7 +219,7 @@ def test_an_unreadable_notebook_gives_a_report_naming_the_file(tmp_path, content
 
 
 def test_a_missing_notebook_gives_a_report_naming_the_file(tmp_path):
-    namespace, report = load(tmp_path / "gone.ipynb")
+    _, report = load(tmp_path / "gone.ipynb")
     assert report.unreadable == "gone.ipynb does not exist"
     assert report.notebook == "gone.ipynb" and report.cells_run == 0
 

@@ -13,12 +13,11 @@ import pytest
 from autograder import judge, pipeline
 from autograder.checks import Check, CheckFailed
 from autograder.options import Options
+from autograder.subject.local import LocalSubject
+from autograder.subject.notebook import CellProblem, LoadReport
 from autograder.units import unit
 
 PLUMBING = unit("plumbing")
-from autograder.subject import probing
-from autograder.subject.local import LocalSubject
-from autograder.subject.notebook import CellProblem, LoadReport
 
 NET_ARGS = {"hidden": [3], "num_outputs": 2, "in_units": 4}  # 4*3+3 + 3*2+2 = 23 parameters
 
@@ -177,7 +176,7 @@ def test_grading_an_empty_namespace_fails_every_check_as_not_defined(make_subjec
     results = pipeline.judge(make_subject({}), PLUMBING.checks).results
     assert time.monotonic() - started < 10
     assert [r.check_id for r in results] == [check.id for check in unit("plumbing").checks]
-    for check, result in zip(unit("plumbing").checks, results):
+    for check, result in zip(unit("plumbing").checks, results, strict=True):
         assert result.status == "failed" and not result.passed
         assert result.score == 0 and result.max_score == check.points
         assert result.feedback.startswith(f"`{check.exercise}` is not defined in your notebook"), result.feedback

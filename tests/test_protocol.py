@@ -41,7 +41,8 @@ def test_arrays_round_trip_with_dtype_shape_and_values(dtype, shape):
 def test_nested_reply_round_trips():
     reply = {
         "status": "ok",
-        "layers": [{"name": "dense0", "units": 3, "activation": None, "weight": np.arange(6, dtype=np.float32).reshape(2, 3)},
+        "layers": [{"name": "dense0", "units": 3, "activation": None,
+                    "weight": np.arange(6, dtype=np.float32).reshape(2, 3)},
                    {"name": "dense1", "units": 1, "activation": "relu", "weight": np.zeros((0, 3), dtype=np.float64)}],
         "flags": [True, False, None],
         "nested": {"deeper": {"scalar": np.array(7, dtype=np.int64), "text": "ünïcode ✓", "empty": {}, "list": []}},
@@ -53,7 +54,8 @@ def test_nested_reply_round_trips():
     assert math.copysign(1, back["numbers"][-1]) == -1
     np.testing.assert_array_equal(back["layers"][0]["weight"], reply["layers"][0]["weight"])
     assert back["layers"][0]["weight"].dtype == np.float32
-    assert back["layers"][1]["weight"].shape == (0, 3) and back["layers"][1]["activation"] == "relu" and back["layers"][0]["activation"] is None
+    assert back["layers"][1]["weight"].shape == (0, 3) and back["layers"][1]["activation"] == "relu"
+    assert back["layers"][0]["activation"] is None
     scalar = back["nested"]["deeper"]["scalar"]
     assert scalar.shape == () and scalar.dtype == np.int64 and int(scalar) == 7
     assert back["nested"]["deeper"]["text"] == "ünïcode ✓"
@@ -227,7 +229,7 @@ def test_pack_round_trips_a_reply_with_several_arrays():
              "input": np.zeros((2, 0), dtype="uint8"), "loss": math.inf, "name": "dense0_weight"}
     back = protocol.unpack(protocol.pack(reply))
     assert back["status"] == "ok" and back["name"] == "dense0_weight" and back["loss"] == math.inf
-    for got, sent in zip(back["weights"] + [back["input"]], reply["weights"] + [reply["input"]]):
+    for got, sent in zip([*back["weights"], back["input"]], [*reply["weights"], reply["input"]], strict=True):
         assert got.dtype == sent.dtype and got.shape == sent.shape
         np.testing.assert_array_equal(got, sent)
 

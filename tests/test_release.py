@@ -35,7 +35,7 @@ def test_committed_release_is_what_generate_assignment_makes(tmp_path):
     assert process.returncode == 0, process.stdout + process.stderr
     generated = essentials(course / "release" / "plumbing" / "plumbing.ipynb")
     committed = essentials(RELEASE)
-    stale = [i for i, (a, b) in enumerate(zip(generated, committed)) if a != b]
+    stale = [i for i, (a, b) in enumerate(zip(generated, committed, strict=False)) if a != b]
     assert (len(committed), stale) == (len(generated), []), (
         "assignments/plumbing/plumbing.ipynb is out of date: run "
         "`nbgrader generate_assignment plumbing --force` from the repo root")

@@ -115,7 +115,7 @@ def test_results_json_matches_gradescope_format(results):
     assert data["score"] == 5.5 and data["max_score"] == 8.0
     assert data["output"] == "\n".join(notes)
     assert len(data["tests"]) == len(results)
-    for test, source in zip(data["tests"], results):
+    for test, source in zip(data["tests"], results, strict=True):
         assert set(test) == {"name", "score", "max_score", "output", "status"}
         assert test["name"] == f"{source.check_id}: {source.title}"
         assert (test["score"], test["max_score"], test["output"], test["status"]) == (

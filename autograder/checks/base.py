@@ -139,7 +139,7 @@ def raised_hint(reply: dict) -> str:
     specific = named_mistake_hint(message)
     if specific:
         return specific
-    if "Shape inconsistent" in message or "shape" in message.lower() and "dense" in message.lower():
+    if "Shape inconsistent" in message or ("shape" in message.lower() and "dense" in message.lower()):
         return ("a layer's in_units does not match what reaches it: the first layer gets the input's "
                 "features (the in_units argument), each next one the units of the layer before it.")
     if "not been initialized" in message or "has not been initialized" in message:

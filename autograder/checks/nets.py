@@ -14,7 +14,7 @@ def weight_shapes(in_units: int, hidden, num_outputs: int) -> list[tuple[int, in
     inputs = [in_units, *hidden]
     if in_units == 0:
         inputs = [0] * len(sizes)
-    return list(zip(sizes, inputs))
+    return list(zip(sizes, inputs, strict=True))
 
 
 def layer_names(hidden, suffixes=("weight", "bias")) -> list[str]:
@@ -40,7 +40,7 @@ def relative_name(name: str, prefix: str) -> str | None:
 def mlp_forward(x: np.ndarray, layers: list[tuple[np.ndarray, np.ndarray]], activations) -> np.ndarray:
     """What Dense layers compute: flatten, then ``act(x @ W.T + b)`` layer by layer."""
     out = x.reshape(len(x), -1).astype(np.float64)
-    for (weight, bias), activation in zip(layers, activations):
+    for (weight, bias), activation in zip(layers, activations, strict=False):
         out = ACTIVATIONS[activation](out @ weight.T.astype(np.float64) + bias)
     return out
 
@@ -64,7 +64,7 @@ def weight_bias_pairs(params: list[dict]) -> list[tuple[np.ndarray, np.ndarray]]
         raise CheckFailed("one weight and one initialized bias per Dense layer",
                           f"{len(weights)} weights and {len(biases)} biases",
                           "keep use_bias=True and register every layer")
-    return list(zip(weights, biases))
+    return list(zip(weights, biases, strict=True))
 
 
 def close(found: np.ndarray, expected: np.ndarray) -> bool:
@@ -135,7 +135,7 @@ def judge_chain(weights: list[dict], layers, x: np.ndarray, what: str) -> None:
     """Each weight, in collect_params() order, must be 2-D and take what the layer before it gives."""
     width = int(np.prod(x.shape[1:]))
     previous = "the flattened input"
-    for param, (weight, bias) in zip(weights, layers):
+    for param, (weight, bias) in zip(weights, layers, strict=False):
         if weight.ndim != 2 or bias.shape != weight.shape[:1]:
             raise CheckFailed("Dense layers only: a 2-D weight (units, inputs) and a bias of (units,) each",
                               f"{param['name']} has shape {shape_text(weight.shape)} and its bias "
@@ -156,7 +156,7 @@ def judge_shapes(params: list[dict], expected: list[tuple[int, int]], when: str,
         raise CheckFailed(f"{len(expected)} Dense layer{'s' * (len(expected) != 1)} {when}",
                           f"{len(weights)} weight parameter{'s' * (len(weights) != 1)}",
                           "one Dense layer per entry of hidden, then the output layer; all registered")
-    for index, (param, shape) in enumerate(zip(weights, expected)):
+    for index, (param, shape) in enumerate(zip(weights, expected, strict=True)):
         if tuple(param["shape"]) != tuple(shape):
             detail = f"{param['name']} has shape {shape_text(param['shape'])}"
             if index and shape[1] and len(param["shape"]) > 1 and param["shape"][1] != shape[1]:

@@ -76,18 +76,18 @@ def feedback_markdown(sub: SubmissionResult) -> str:
              f"Notebook: {code_span(sub.notebook)}"]
     warnings = _warnings(sub)
     if warnings:
-        lines += [""] + "\n>\n".join(warnings).splitlines()
+        lines += ["", *"\n>\n".join(warnings).splitlines()]
     if sub.notes:
         lines += ["", "## Notes", "",
                   "What the grader noticed while running your notebook (cells that failed, names it does not define, "
                   "the array mode of the checks, or why it could not be graded):", "",
                   fenced("\n".join(sub.notes))]
     if sub.results:
-        lines += ["", "## Score by exercise", ""] + _exercise_table(sub)
+        lines += ["", "## Score by exercise", "", *_exercise_table(sub)]
     failed = _failed_checks(sub)
     if failed:
-        lines += ["", "## What to fix"] + failed
+        lines += ["", "## What to fix", *failed]
     passed = _passed_checks(sub)
     if passed:
-        lines += ["", "## Passed", ""] + passed
+        lines += ["", "## Passed", "", *passed]
     return "\n".join(lines) + "\n"

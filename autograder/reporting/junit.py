@@ -54,7 +54,7 @@ def junit_xml(subs: list[SubmissionResult]) -> str:
     """The class's results as a JUnit XML document: a ``<testsuites>`` root with the totals, a suite per student."""
     root = ET.Element("testsuites", name="gluon-grader")
     suites = [_suite(root, sub) for sub in by_student(subs)]
-    tests, failures, errors = [sum(column) for column in zip(*suites)] or [0, 0, 0]
+    tests, failures, errors = [sum(column) for column in zip(*suites, strict=True)] or [0, 0, 0]
     _counts(root, tests, failures, errors, sum(sub.seconds for sub in subs))
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

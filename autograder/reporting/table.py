@@ -31,7 +31,7 @@ def summary_row(name: str, results: list[CheckResult]) -> tuple[str, str, str]:
 def exercise_rows(results: list[CheckResult]) -> list[tuple[str, str, str]]:
     """One :func:`summary_row` per exercise, in order, then the ``total`` row."""
     rows = [summary_row(exercise, group) for exercise, group in by_exercise(results).items()]
-    return rows + [summary_row("total", results)]
+    return [*rows, summary_row("total", results)]
 
 
 def score_table(results: list[CheckResult], title: str, notes: list[str] = ()) -> str:

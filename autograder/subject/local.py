@@ -5,10 +5,9 @@ exactly as it would across a process boundary.
 """
 from __future__ import annotations
 
+import importlib
 import shutil
 import tempfile
-
-import importlib
 
 from .. import protocol
 from ..contract import checked_reply, malformed

@@ -100,7 +100,8 @@ def read_code_cells(path: str | os.PathLike) -> list[CodeCell]:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        raise NotebookError(f"{name} is not a notebook: it is not valid JSON ({error.msg} at line {error.lineno})") from None
+        raise NotebookError(f"{name} is not a notebook: it is not valid JSON ({error.msg} at line {error.lineno})"
+                            ) from None
     if not isinstance(document, dict):
         raise NotebookError(f"{name} is not a notebook: it holds JSON but not a notebook's")
     version = document.get("nbformat", 4)
@@ -303,8 +304,8 @@ def dataset_note(where: str, dataset: str) -> str:
             "the cells after it still ran")
 
 
-def load_notebook(path, *, cell_timeout: float | None = BY_NAME["cell_timeout"].default, workdir=None, namespace: dict | None = None,
-                  on_cell=None):
+def load_notebook(path, *, cell_timeout: float | None = BY_NAME["cell_timeout"].default, workdir=None,
+                  namespace: dict | None = None, on_cell=None):
     """Run the notebook's code cells in a fresh namespace; return ``(namespace, LoadReport)``.
 
     ``workdir`` is the folder the cells run in (files they write land there, not next to the notebook).

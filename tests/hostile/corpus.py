@@ -157,9 +157,11 @@ EXIT = [
     ref("exit-sigkill-self", "exit", "SIGKILL to itself",
         "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", phrases=["ended", "SIGKILL"]),
     ref("exit-sigterm-parent", "exit", "SIGTERM to its parent process (the grader's side, if it can reach it)",
-        GUARD_PARENT + "import os, signal\nif may_signal(os.getppid()):\n    os.kill(os.getppid(), signal.SIGTERM)", keeps=True),
+        GUARD_PARENT + "import os, signal\nif may_signal(os.getppid()):\n    os.kill(os.getppid(), signal.SIGTERM)",
+        keeps=True),
     ref("exit-sigkill-parent", "exit", "SIGKILL to its parent process",
-        GUARD_PARENT + "import os, signal\nif may_signal(os.getppid()):\n    os.kill(os.getppid(), signal.SIGKILL)", keeps=True),
+        GUARD_PARENT + "import os, signal\nif may_signal(os.getppid()):\n    os.kill(os.getppid(), signal.SIGKILL)",
+        keeps=True),
     ref("exit-systemexit-in-build-mlp", "exit", "build_mlp raises SystemExit when the grader calls it",
         answers={"build_mlp": "def build_mlp(hidden=(128, 64), num_outputs=10):\n    raise SystemExit(0)"},
         phrases=["SystemExit"], keeps=True),
@@ -520,7 +522,8 @@ NETWORK = [
         import socket
         for address in [("8.8.8.8", 53), ("127.0.0.1", 80)]:
             socket.create_connection(address, timeout=3).close()
-        """, phrases=["cell", "OSError|unreachable|refused|ConnectionRefusedError|timeout"], sandbox_only=True, keeps=True),
+        """, phrases=["cell", "OSError|unreachable|refused|ConnectionRefusedError|timeout"], sandbox_only=True,
+        keeps=True),
 ]
 
 FAKE_NETS = {

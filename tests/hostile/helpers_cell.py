@@ -11,6 +11,7 @@ cells after it can search the filesystem and plant files. Every damaging helper 
 So if the sandbox is missing and these cells run as plain processes, they damage only the test's temporary files.
 '''
 # --- cell source starts here ---
+import contextlib
 import json
 import os
 import sys
@@ -89,10 +90,8 @@ def plant(folder, name="results.json"):
 def near_places():
     """cwd, its parent and /tmp: where a grader might look for results."""
     places = ["/tmp"]
-    try:
+    with contextlib.suppress(OSError):
         places += [os.getcwd(), os.path.dirname(os.getcwd())]
-    except OSError:
-        pass
     return places
 
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from autograder import strategies
 from autograder.checks.base import CheckFailed, check
-from .shared import probe_builder
 from autograder.checks.examples import for_all
 from autograder.checks.nets import judge_forward, judge_shapes, weight_shapes, weights_of
+
+from .shared import probe_builder
 
 EXERCISE = "build_mlp_explicit"
 CHAIN_HINT = "each layer's in_units must be the units of the layer before it (in_units for the first): check in_units"

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from autograder import strategies
 from autograder.checks.base import CheckFailed, check
-from .shared import probe_builder
 from autograder.checks.examples import for_all
 from autograder.checks.nets import judge_forward, judge_shapes, layer_names, weight_shapes
+
+from .shared import probe_builder
 
 EXERCISE = "build_named_mlp"
 
