@@ -293,6 +293,7 @@ def test_case_tables_are_sound():
         _, source, failing, phrase = param.values
         assert failing and failing <= set(CHECKS), (param.id, failing - set(CHECKS))
         assert len({EXERCISE_OF[cid] for cid in failing}) == 1, param.id
+        assert phrase.strip()
         compile(source, param.id, "exec")
     exercises = {exercise.cell for exercise in unit(UNIT).exercises}
     assert {param.values[0] for param in MUTANTS} == exercises == {param.values[0] for param in VARIANTS}
