@@ -59,6 +59,7 @@ def pytest_configure(config):
     config.stash[GRADED] = {}
     if not grading(config):
         return
+    notebooks(config)  # a --submission whose unit cannot be told stops here, with the message, before any collection
     config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning")
     # A student runs this from their own folder, which is not a project: pytest's cache (last failures, node ids)
     # would leave a .pytest_cache folder there. The grade does not depend on earlier runs.
@@ -80,12 +81,15 @@ def pytest_unconfigure(config):
 
 def notebooks(config) -> list[Notebook]:
     """The notebooks to grade with their units: --submission paths, else each unit's release under assignments/."""
-    from autograder.units import all_units, unit_of
+    from autograder.units import UnknownUnit, all_units, unit_of
 
     named = config.getoption("unit")
     given = config.getoption("submission")
     if given:
-        return [Notebook(Path(path).resolve(), unit_of(path, named=named[0] if named else None)) for path in given]
+        try:
+            return [Notebook(Path(path).resolve(), unit_of(path, named=named[0] if named else None)) for path in given]
+        except UnknownUnit as error:  # with several units, a notebook that names none needs --unit: say so plainly
+            raise pytest.UsageError(str(error)) from None
     units = [all_units()[name] for name in named] if named else all_units().values()
     released = [(config.rootpath / "assignments" / unit.name / f"{unit.name}.ipynb", unit) for unit in units]
     return [Notebook(path, unit) for path, unit in released if path.is_file() or named]

@@ -78,9 +78,20 @@ def test_broken_notebook_is_graded_zero_with_a_clear_reason(tmp_path):
     broken = tmp_path / "broken.ipynb"
     broken.write_text("{ this is not json")
     results = tmp_path / "results.json"
-    process = run_autograder("--submission", str(broken), "--results-json", str(results))
+    # Not JSON, so no metadata to tell its unit: with more than one unit in the course it must be named.
+    process = run_autograder("--unit", "plumbing", "--submission", str(broken), "--results-json", str(results))
     data = json.loads(results.read_text())
     assert process.returncode == 1, process.stdout[-2000:]
     assert data["score"] == 0
     assert all("broken.ipynb is not a notebook" in test["output"] for test in data["tests"])
     assert "INTERNALERROR" not in process.stdout + process.stderr
+
+
+def test_a_notebook_of_no_known_unit_is_a_usage_error_naming_the_units(tmp_path):
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("{ this is not json")
+    process = run_autograder("--submission", str(broken), "--results-json", str(tmp_path / "results.json"))
+    assert process.returncode == pytest.ExitCode.USAGE_ERROR, process.stdout[-2000:] + process.stderr[-2000:]
+    assert "name it with --unit, one of: custom_layers, plumbing" in process.stderr
+    assert "Traceback" not in process.stdout + process.stderr
+    assert not (tmp_path / "results.json").exists()

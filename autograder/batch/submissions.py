@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,9 +27,10 @@ def unit_of_submissions(root: str | Path, named: str | None = None):
     """The unit a class is graded for: ``named`` (``--assignment``), else what the submissions say.
 
     An nbgrader tree says it by its ``<student>/<assignment>/`` folders, a notebook by its metadata or folders;
-    a folder of notebooks by its first notebook. With one unit in the course, that one.
+    a folder of notebooks by the unit most of their metadata name (a broken notebook names none, and one notebook
+    cannot decide for the class), else by its first notebook. With one unit in the course, that one.
     """
-    from ..units import all_units, unit_of
+    from ..units import all_units, metadata_unit, unit_of
 
     if named:
         return unit_of(named=named)
@@ -41,8 +43,19 @@ def unit_of_submissions(root: str | Path, named: str | None = None):
         if len(found) == 1:
             return units[found[0]]
         notebooks = sorted(root.glob("*.ipynb"))
+        named_units = Counter(filter(None, (metadata_unit(_bytes_of(notebook)) for notebook in notebooks)))
+        if named_units:
+            return unit_of(named=named_units.most_common(1)[0][0])
         return unit_of(notebooks[0] if notebooks else root)
     return unit_of(root)
+
+
+def _bytes_of(path: Path) -> bytes | None:
+    """A notebook's bytes, or None when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def discover(root: str | Path, assignment: str) -> list[Submission]:

@@ -1,0 +1,170 @@
+"""``MyDense``: a HybridBlock declaring ``weight`` (units, in_units) and ``bias`` (units,) with ``self.params.get``,
+computing relu(x W^T + b) on x flattened to 2-D, with the weight's input size deferred when ``in_units=0``."""
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+
+from autograder import strategies
+from autograder.checks.base import CheckFailed, check
+from autograder.checks.examples import for_all
+
+from .shared import HYBRID_BLOCK, array_of, close, judge_own_class, ran_until, relative_name
+
+EXERCISE = "MyDense"
+#: MyDense(5, in_units=6) on a (4, 2, 3) batch: the layer must flatten it to (4, 6).
+EXPLICIT = {"units": 5, "in_units": 6, "shape": [4, 2, 3]}
+DEFERRED = {"units": 5, "in_units": 0, "shape": [4, 2, 3]}
+
+
+def my_dense(subject, units: int, in_units: int, shape) -> dict:
+    """The probe's reply for MyDense(units, in_units), after checking the layer is the student's own.
+
+    "Own" means: a class deriving from gluon.HybridBlock only, with its own hybrid_forward, that declares
+    parameters (registered or not) and holds no layer of MXNet's inside.
+    """
+    reply = subject.probe("my_dense", units=units, in_units=in_units, shape=list(shape))
+    judge_own_class(subject, EXERCISE, HYBRID_BLOCK, "hybrid_forward", reply)
+    data = ran_until(reply, "before_init", EXERCISE)
+    if data["children"]:
+        raise CheckFailed(f"{data['call']} to declare its weight and bias itself, with no layer inside",
+                          f"it holds {', '.join(child['type'].rpartition('.')[2] for child in data['children'])} "
+                          f"({data['children'][0]['name']})",
+                          "do not use nn.Dense inside MyDense: declare self.weight = self.params.get('weight', ...) "
+                          "and self.bias = self.params.get('bias', ...) and compute with F.FullyConnected")
+    if not data["before_init"] and not data["loose"]:
+        raise CheckFailed(f"{data['call']} to declare a weight and a bias", "it declares no parameter",
+                          "in __init__: self.weight = self.params.get('weight', shape=(units, in_units), "
+                          "allow_deferred_init=True), and the same for the bias")
+    return reply
+
+
+def expected_shapes(units: int, in_units: int) -> dict:
+    """The declared shapes, relative name to shape."""
+    return {"weight": (units, in_units), "bias": (units,)}
+
+
+def judge_declared(data: dict, units: int, in_units: int, when: str) -> None:
+    """``collect_params()`` finds exactly ``<prefix>weight`` and ``<prefix>bias``, of the declared shapes."""
+    if data["loose"]:
+        raise CheckFailed(f"collect_params() of {data['call']} to find its weight and bias",
+                          f"it finds {[p['name'] for p in data['before_init']]}; {data['loose']} were made but never "
+                          "registered", "a gluon.Parameter you make yourself is not registered: declare each with "
+                          "self.params.get('weight', shape=...), which names it <prefix>weight and registers it")
+    names = {relative_name(p["name"], data["prefix"]): p for p in data["before_init"]}
+    expected = expected_shapes(units, in_units)
+    if set(names) != set(expected):
+        raise CheckFailed(f"the parameters {data['prefix']}weight and {data['prefix']}bias",
+                          f"{[p['name'] for p in data['before_init']]}",
+                          "declare them with self.params.get('weight', ...) and self.params.get('bias', ...): "
+                          "the prefix of the layer is added for you")
+    for name, shape in expected.items():
+        found = tuple(names[name]["shape"])
+        if found != shape:
+            hint = ("the weight is (units, in_units): one row per output unit, as x W^T needs"
+                    if name == "weight" and found == shape[::-1] else f"declare {name} with shape={shape}")
+            raise CheckFailed(f"{data['prefix']}{name} of shape {shape} {when}", f"shape {found}", hint,
+                              where=data["call"])
+
+
+def weight_and_bias(params: list[dict], prefix: str, units: int, features: int, what: str):
+    """(W, b) from the parameters after a batch, their shapes checked before any arithmetic."""
+    by_name = {relative_name(p["name"], prefix): p for p in params}
+    weight = by_name.get("weight") or next((p for p in params if len(p["shape"]) == 2), None)
+    bias = by_name.get("bias") or next((p for p in params if len(p["shape"]) == 1), None)
+    if weight is None or bias is None or weight.get("value") is None or bias.get("value") is None:
+        raise CheckFailed(f"{what} to have an initialized weight and bias after the first batch",
+                          f"parameters {[p['name'] for p in params]}", "declare both with self.params.get")
+    if weight["value"].shape != (units, features) or bias["value"].shape != (units,):
+        raise CheckFailed(f"a weight of shape {(units, features)} and a bias of shape {(units,)} after a batch of "
+                          f"{features} features", f"{weight['value'].shape} and {bias['value'].shape}",
+                          "the weight is (units, in_units), the bias (units,)", where=what)
+    return weight["value"].astype(np.float64), bias["value"].astype(np.float64)
+
+
+def judge_output(data: dict, key: str, units: int, what: str) -> None:
+    """The output under ``key`` equals relu(flatten(x) W^T + b) over the layer's own parameters."""
+    x = data["input"].reshape(len(data["input"]), -1).astype(np.float64)
+    weight, bias = weight_and_bias(data["after_forward"], data["prefix"], units, x.shape[1], what)
+    found = array_of(data, key, what)
+    expected = np.maximum(x @ weight.T + bias, 0)
+    if found.shape != expected.shape:
+        raise CheckFailed(f"{what} to give an output of shape {expected.shape}", f"shape {found.shape}",
+                          "flatten x to (batch, features) and return one value per unit: F.FullyConnected does both")
+    if not close(found, expected):
+        if close(found, x @ weight.T + bias):
+            hint = "the relu is missing: return F.relu(F.FullyConnected(x, weight, bias, num_hidden=units))"
+        else:
+            hint = "recompute it by hand: relu(x @ W.T + b), with x flattened to (batch, features)"
+        raise CheckFailed(f"{what} to return relu(x W^T + b) computed from its own weight and bias",
+                          f"outputs that differ by up to {np.abs(found - expected).max():.3g}", hint)
+
+
+@check(EXERCISE, 1, "MyDense is a HybridBlock of your own that declares parameters, with no nn.Dense inside")
+def own_layer(subject):
+    my_dense(subject, **EXPLICIT)
+
+
+@check(EXERCISE, 2, "Its parameters are <prefix>weight (units, in_units) and <prefix>bias (units,)")
+def declared_params(subject):
+    data = ran_until(my_dense(subject, **EXPLICIT), "before_init", EXERCISE)
+    judge_declared(data, EXPLICIT["units"], EXPLICIT["in_units"], "as declared")
+
+
+@check(EXERCISE, 1, "With in_units given, initialize() allocates the parameters at once")
+def explicit_init(subject):
+    data = ran_until(my_dense(subject, **EXPLICIT), "after_init", EXERCISE)
+    if not data["after_init"]:
+        raise CheckFailed(f"{data['call']}.initialize() to allocate a weight and a bias",
+                          f"collect_params() finds nothing; {data['loose']} were never registered",
+                          "declare the parameters with self.params.get so that initialize() reaches them")
+    for param in data["after_init"]:
+        if param["data_error"] is not None:
+            raise CheckFailed(f"{param['name']}.data() to work right after initialize(), since in_units is given",
+                              f"it raised {param['data_error']}",
+                              "declare the weight with shape=(units, in_units): with in_units known, nothing waits "
+                              "for data", where=data["call"])
+
+
+@check(EXERCISE, 2, "With in_units=0 the weight is (units, 0) until the first batch, which fixes it")
+def deferred_shapes(subject):
+    data = ran_until(my_dense(subject, **DEFERRED), "before_init", EXERCISE)
+    judge_declared(data, DEFERRED["units"], 0, "before the first batch")
+    data = ran_until(my_dense(subject, **DEFERRED), "after_forward", EXERCISE)
+    for param in data["after_init"]:
+        if param["shape"].count(0) and param["data_error"] != "DeferredInitializationError":
+            raise CheckFailed(f"initialize() only to record the initializer of {param['name']} (data() raises "
+                              "DeferredInitializationError until the first batch)", f"data() raised "
+                              f"{param['data_error']}", "declare it with allow_deferred_init=True", where=data["call"])
+    features = int(np.prod(DEFERRED["shape"][1:]))
+    weight = next((p for p in data["after_forward"] if relative_name(p["name"], data["prefix"]) == "weight"), None)
+    if weight is None or tuple(weight["shape"]) != (DEFERRED["units"], features):
+        raise CheckFailed(f"the weight of shape {(DEFERRED['units'], features)} after a batch of shape "
+                          f"{tuple(DEFERRED['shape'])}", f"shape {tuple(weight['shape']) if weight else None}",
+                          "the first batch, flattened, fixes in_units: let F.FullyConnected infer it",
+                          where=data["call"])
+
+
+@check(EXERCISE, 1, "The output is relu(x W^T + b) on x flattened, from its own parameters")
+def forward(subject):
+    data = ran_until(my_dense(subject, **EXPLICIT), "after_forward", EXERCISE)
+    judge_output(data, "output", EXPLICIT["units"], f"{data['call']} on x of shape {tuple(EXPLICIT['shape'])}")
+
+
+@check(EXERCISE, 1, "Hybridized, it gives the same output")
+def hybridized(subject):
+    data = ran_until(my_dense(subject, **EXPLICIT), "hybrid_output", EXERCISE)
+    judge_output(data, "hybrid_output", EXPLICIT["units"], f"{data['call']} once hybridized")
+
+
+@check(EXERCISE, 1, "Any units, input shape and in_units (given or deferred), imperative and hybridized")
+@for_all(units=strategies.widths(12), shape=st.lists(st.integers(min_value=1, max_value=5), min_size=2, max_size=4),
+         deferred=st.booleans())
+def any_shape(subject, units, shape, deferred):
+    features = int(np.prod(shape[1:]))
+    in_units = 0 if deferred else features
+    data = ran_until(my_dense(subject, units, in_units, shape), "hybrid_output", EXERCISE)
+    what = f"{data['call']} on x of shape {tuple(shape)}"
+    judge_declared(data, units, in_units, "before the first batch")
+    judge_output(data, "output", units, what)
+    judge_output(data, "hybrid_output", units, f"{what}, hybridized")

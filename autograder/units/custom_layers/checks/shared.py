@@ -1,0 +1,109 @@
+"""What several custom_layers exercises judge alike: a layer class of the student's own, replies that stop at some
+step, MXNet's errors turned into the mistake behind them, outputs compared with a NumPy recomputation.
+
+Kept here, not in one exercise's module, so that no exercise's checks depend on another exercise's module.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.checks.base import CheckFailed, expect_implemented, expect_ok
+from autograder.contract import Status
+
+HYBRID_BLOCK = "mxnet.gluon.block.HybridBlock"
+DENSE = "mxnet.gluon.nn.basic_layers.Dense"
+SEQUENTIAL = "mxnet.gluon.nn.basic_layers.Sequential"
+HYBRID_SEQUENTIAL = "mxnet.gluon.nn.basic_layers.HybridSequential"
+
+#: MXNet's error messages, the mistake that causes them in this unit, and what to do instead.
+ERROR_HINTS = (
+    ("must have NDArray type, but got <Symbol",
+     ("hybrid_forward called an nd.* function: it also runs on symbols (for deferred shapes and once hybridized), "
+      "where F is mx.sym. Call every operator through F: F.relu, F.FullyConnected, F.mean")),
+    ("Incompatible attr in node",
+     ("symbols do not broadcast implicitly: x - x.mean() works on NDArrays but not once hybridized. Write "
+      "F.broadcast_sub(x, F.mean(x))")),
+    ("_dot",
+     ("F.dot cannot infer the weight's missing input size, so a deferred weight (in_units=0) cannot get its shape "
+      "from the first batch. Use F.FullyConnected(x, weight, bias, num_hidden=units), which infers it")),
+    ("because it has invalid shape",
+     ("a deferred parameter needs allow_deferred_init=True in self.params.get(...), so that initialize() waits for "
+      "the first batch")),
+    ("has not been initialized",
+     ("a parameter is not registered: a gluon.Parameter(...) you make yourself is not in collect_params(), so "
+      "initialize() never reaches it. Declare each with self.params.get('weight', ...)")),
+    ("Shape inconsistent", "the weight must have shape (units, in_units): one row per output unit"),
+    ("shape cannot be inferred",
+     ("the first batch could not fix the deferred shapes: use F.FullyConnected, which infers the weight's input "
+      "size, and call every operator through F")),
+)
+
+
+def error_hint(message: str) -> str:
+    """The hint for an MXNet error message, or the general one."""
+    for marker, hint in ERROR_HINTS:
+        if marker in message:
+            return hint
+    return "read the error above; run the cell that defines this exercise and try the same call yourself."
+
+
+def ran_until(reply: dict, key: str, name: str) -> dict:
+    """The probe's data as far as ``key``, or feedback on the step that failed before it (with this unit's hints).
+
+    A check about the shapes before the first batch keeps its points when only the hybridized pass fails: that
+    failure belongs to the checks about hybridizing.
+    """
+    data = reply if reply.get("status") == Status.OK else reply.get("partial") or {}
+    if key in data:
+        return data
+    if reply.get("status") == Status.RAISED and reply.get("error_type") != "NotImplementedError":
+        raise CheckFailed(f"{reply['stage']} to run without an error",
+                          f"it raised {reply['error_type']}: {reply['message']}", error_hint(reply["message"]))
+    expect_ok(reply, name)
+    raise CheckFailed("an answer the grader can read", f"a reply without {key!r}")
+
+
+def judge_own_class(subject, name: str, base: str, method: str, attempt: dict) -> dict:
+    """``name`` must be a class of the student's own deriving from ``base`` and writing ``method`` itself.
+
+    ``attempt`` is a probe reply that used the class: a stub still raising NotImplementedError is "not implemented
+    yet" before anything else is said about it. Returns the class information.
+    """
+    expect_implemented(attempt, name)
+    info = expect_ok(subject.probe("class_info", name=name), name)
+    short = base.rpartition(".")[2]
+    if not info["is_class"]:
+        raise CheckFailed(f"`{name}` to be a class deriving from gluon.{short}", f"a {info['type']}",
+                          f"write `class {name}(gluon.{short}):`")
+    if info["builtin"]:
+        raise CheckFailed(f"`{name}` to be a layer of your own, deriving from gluon.{short} only",
+                          f"it is (or derives from) the built-in {info['builtin'][0]}",
+                          f"the exercise is to write the layer yourself: `class {name}(gluon.{short}):` with its "
+                          f"own {method}")
+    if base not in info["bases"]:
+        raise CheckFailed(f"`{name}` to derive from gluon.{short}", f"bases {info['bases'][:3]}",
+                          f"write `class {name}(gluon.{short}):` so that it can be hybridized")
+    if method not in info["own"]:
+        raise CheckFailed(f"`{name}` to define {method} itself", f"it defines {info['own']}",
+                          f"write the {method} method in the class")
+    return info
+
+
+def array_of(data: dict, key: str, what: str) -> np.ndarray:
+    """An NDArray the student's code returned, as NumPy, or CheckFailed when it returned something else."""
+    value = data[key]
+    if value["kind"] != "NDArray":
+        raise CheckFailed(f"{what} to return an NDArray", f"it returned a {value['kind']}",
+                          "return the result of the computation (an NDArray, or a Symbol once hybridized)")
+    return value["value"]
+
+
+def close(found: np.ndarray, expected: np.ndarray, tolerance: float = 1e-4) -> bool:
+    """Whether two arrays of the same shape agree to float32 precision."""
+    return found.shape == expected.shape and bool(np.allclose(found, expected, rtol=tolerance, atol=tolerance))
+
+
+def relative_name(name: str, prefix: str) -> str | None:
+    """``name`` without the block's prefix, or None when it is not under the prefix."""
+    return name[len(prefix):] if name.startswith(prefix) else None
+
