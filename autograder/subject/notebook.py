@@ -12,6 +12,7 @@ import linecache
 import os
 import re
 import sys
+import warnings
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -304,6 +305,17 @@ def dataset_note(where: str, dataset: str) -> str:
             "the cells after it still ran")
 
 
+@contextmanager
+def students_warnings():
+    """Warnings ignored while the student's code runs, whatever filters the grading process has (``-W error``,
+    pytest's ``filterwarnings``): a warning from MXNet about the student's net is never an error of their code, and
+    nobody would read it (the notebook's output goes nowhere)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+
 def load_notebook(path, *, cell_timeout: float | None = BY_NAME["cell_timeout"].default, workdir=None,
                   namespace: dict | None = None, on_cell=None):
     """Run the notebook's code cells in a fresh namespace; return ``(namespace, LoadReport)``.
@@ -325,7 +337,7 @@ def load_notebook(path, *, cell_timeout: float | None = BY_NAME["cell_timeout"].
     output = BoundedText()
     saved_argv = sys.argv
     classic_mxnet()
-    with _in_folder(workdir):
+    with _in_folder(workdir), students_warnings():
         for cell in cells:
             if on_cell is not None:
                 on_cell(cell)

@@ -18,7 +18,7 @@ from pathlib import Path
 from ..contract import Status, reply
 from ..options import BY_NAME
 from .limits import BoundedText, TimeLimitExceeded, time_limit
-from .notebook import LoadReport, first_line_of
+from .notebook import LoadReport, first_line_of, students_warnings
 
 #: Every probe, by the module that registered it, then by name.
 PROBES: dict[str, dict[str, Callable]] = {}
@@ -133,7 +133,8 @@ def _answer_once(ctx: ProbeContext, name: str, args: dict, timeout: float | None
     ctx.reply, ctx.looked_up = {}, set()
     ctx.current_stage, ctx.finished_stage = None, None
     try:
-        with _fresh_names(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), time_limit(timeout):
+        with _fresh_names(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
+                students_warnings(), time_limit(timeout):
             data = ctx.probes[name](ctx, **args)
     except Missing as missing:
         return reply(Status.MISSING, name=str(missing))
