@@ -13,17 +13,30 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.units import unit
+from autograder import units
 
 ROOT = Path(__file__).resolve().parents[1]
-PLUMBING = unit("plumbing")
-REFERENCE = ROOT / "solutions" / "plumbing" / "plumbing.ipynb"
-RELEASE = ROOT / "assignments" / "plumbing" / "plumbing.ipynb"
+PLUMBING = units.unit("plumbing")
 
 
-def reference_notebook() -> nbformat.NotebookNode:
-    """The instructor's notebook (``solutions/plumbing/plumbing.ipynb``), read afresh as nbformat 4."""
-    return nbformat.read(REFERENCE, as_version=4)
+def source_path(unit_name: str = "plumbing") -> Path:
+    """The instructor's notebook of a unit: ``solutions/<unit>/<unit>.ipynb``."""
+    return ROOT / "solutions" / unit_name / f"{unit_name}.ipynb"
+
+
+def release_path(unit_name: str = "plumbing") -> Path:
+    """The student's notebook of a unit, as nbgrader releases it: ``assignments/<unit>/<unit>.ipynb``."""
+    return ROOT / "assignments" / unit_name / f"{unit_name}.ipynb"
+
+
+REFERENCE = source_path("plumbing")
+RELEASE = release_path("plumbing")
+
+
+def reference_notebook(unit_name: str = "plumbing") -> nbformat.NotebookNode:
+    """The instructor's notebook of a unit (default ``solutions/plumbing/plumbing.ipynb``), read afresh as
+    nbformat 4."""
+    return nbformat.read(source_path(unit_name), as_version=4)
 
 
 def grade_id_of(cell) -> str | None:
@@ -57,13 +70,14 @@ def write_notebook(nb: nbformat.NotebookNode, folder, name: str = "submission.ip
 
 def graded_in_process(path, unit=None):
     """Load the notebook at ``path`` in this process and judge it as every front end does (the pipeline's
-    :func:`~autograder.pipeline.judge`: notes at the top, every visible check of ``unit``, default plumbing);
+    :func:`~autograder.pipeline.judge`: notes at the top, every visible check of ``unit``, a Unit or its name,
+    default plumbing);
     return ``(Graded, load_report)``. The subject is always closed, so its scratch folder does not outlive the call.
     """
     from autograder.pipeline import judge
     from autograder.subject.local import LocalSubject
 
-    unit = unit or PLUMBING
+    unit = units.unit(unit) if isinstance(unit, str) else unit or PLUMBING
     subject = LocalSubject.from_notebook(path, unit)
     try:
         graded = judge(subject, unit.checks)
@@ -98,6 +112,7 @@ def forbidden_in(text: str) -> list[str]:
     return [mark for mark in FORBIDDEN_IN_FEEDBACK if mark in text]
 
 
-def grade_notebook(path) -> dict:
-    """Grade the notebook at ``path`` with every registered check: ``{check_id: CheckResult}``, in course order."""
-    return grade_with_report(path)[0]
+def grade_notebook(path, unit=None) -> dict:
+    """Grade the notebook at ``path`` with every visible check of ``unit`` (default: plumbing):
+    ``{check_id: CheckResult}``, in course order."""
+    return grade_with_report(path, unit)[0]

@@ -78,7 +78,8 @@ def test_broken_notebook_is_graded_zero_with_a_clear_reason(tmp_path):
     broken = tmp_path / "broken.ipynb"
     broken.write_text("{ this is not json")
     results = tmp_path / "results.json"
-    process = run_autograder("--submission", str(broken), "--results-json", str(results))
+    # Not JSON, so no metadata to tell its unit: with more than one unit in the course it must be named.
+    process = run_autograder("--unit", "plumbing", "--submission", str(broken), "--results-json", str(results))
     data = json.loads(results.read_text())
     assert process.returncode == 1, process.stdout[-2000:]
     assert data["score"] == 0

@@ -1,4 +1,5 @@
-"""The committed student version is what nbgrader makes of the committed source, whose test cells are current."""
+"""Unit by unit, the committed student version is what nbgrader makes of the committed source, whose test cells are
+current."""
 import importlib.util
 import json
 import os
@@ -6,10 +7,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from autograder.units import all_units
+
+from notebooks import release_path, source_path
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "solutions" / "plumbing" / "plumbing.ipynb"
 RELEASE = ROOT / "assignments" / "plumbing" / "plumbing.ipynb"
 SCRIPT = ROOT / "scripts" / "add_test_cells.py"
+UNITS = list(all_units())
 
 
 def essentials(path: Path):
@@ -18,11 +26,12 @@ def essentials(path: Path):
     return [(cell["cell_type"], "".join(cell["source"]), cell["metadata"].get("nbgrader")) for cell in nb["cells"]]
 
 
-def test_committed_release_is_what_generate_assignment_makes(tmp_path):
+@pytest.mark.parametrize("unit_name", UNITS)
+def test_committed_release_is_what_generate_assignment_makes(tmp_path, unit_name):
     course, home = tmp_path / "course", tmp_path / "home"
-    (course / "source" / "plumbing").mkdir(parents=True)
+    (course / "source" / unit_name).mkdir(parents=True)
     home.mkdir()
-    (course / "source" / "plumbing" / "plumbing.ipynb").write_bytes(SOURCE.read_bytes())
+    (course / "source" / unit_name / f"{unit_name}.ipynb").write_bytes(source_path(unit_name).read_bytes())
     (course / "nbgrader_config.py").write_text(
         "c = get_config()\n"
         f"c.CourseDirectory.root = {str(course)!r}\n"
@@ -30,24 +39,26 @@ def test_committed_release_is_what_generate_assignment_makes(tmp_path):
     env = dict(os.environ, HOME=str(home), JUPYTER_CONFIG_DIR=str(home / ".jupyter"),
                PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
     env.pop("NBGRADER_DB_URL", None)
-    process = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "plumbing"], cwd=course,
+    process = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", unit_name], cwd=course,
                              env=env, capture_output=True, text=True, timeout=300)
     assert process.returncode == 0, process.stdout + process.stderr
-    generated = essentials(course / "release" / "plumbing" / "plumbing.ipynb")
-    committed = essentials(RELEASE)
+    generated = essentials(course / "release" / unit_name / f"{unit_name}.ipynb")
+    committed = essentials(release_path(unit_name))
     stale = [i for i, (a, b) in enumerate(zip(generated, committed)) if a != b]
     assert (len(committed), stale) == (len(generated), []), (
-        "assignments/plumbing/plumbing.ipynb is out of date: run "
-        "`nbgrader generate_assignment plumbing --force` from the repo root")
+        f"assignments/{unit_name}/{unit_name}.ipynb is out of date: run "
+        f"`nbgrader generate_assignment {unit_name} --force` from the repo root")
 
 
-def test_add_test_cells_is_idempotent_on_the_source(capsys):
+@pytest.mark.parametrize("unit_name", UNITS)
+def test_add_test_cells_is_idempotent_on_the_source(capsys, unit_name):
     spec = importlib.util.spec_from_file_location("add_test_cells", SCRIPT)
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    before = SOURCE.read_bytes()
-    assert script.main(["--check", str(SOURCE)]) == 0, capsys.readouterr().out
-    assert SOURCE.read_bytes() == before
+    source = source_path(unit_name)
+    before = source.read_bytes()
+    assert script.main(["--check", str(source)]) == 0, capsys.readouterr().out
+    assert source.read_bytes() == before
 
 
 def test_add_test_cells_check_mode_notices_a_stale_source(tmp_path, capsys):

@@ -300,9 +300,10 @@ def checkpoint(ctx: ProbeContext, side: str, hidden: list, sizes: list, optimize
     fresh = seeded_net(hidden, seed + 1)
     fresh_trainer = make_trainer(fresh, optimizer)
     if side == "save":
-        # The kit's loader reads what is there: a missing states file shows as a resumed run that differs.
-        with ctx.stage("fresh_net.load_parameters(path + '.params') of the checkpoint your save_checkpoint wrote"):
-            fresh.load_parameters(f"{path}.params")
+        # The kit's loader reads what is there: a missing file shows as a resumed run that differs.
+        if (path.parent / f"{path.name}.params").is_file():
+            with ctx.stage("fresh_net.load_parameters(path + '.params') of the checkpoint your save_checkpoint wrote"):
+                fresh.load_parameters(f"{path}.params")
         if (path.parent / f"{path.name}.states").is_file():
             with ctx.stage("fresh_trainer.load_states(path + '.states') of the checkpoint your save_checkpoint wrote"):
                 fresh_trainer.load_states(f"{path}.states")

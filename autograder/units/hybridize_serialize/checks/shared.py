@@ -11,33 +11,37 @@ from autograder.checks.base import CheckFailed, expect_ok, recorded_until
 from autograder.checks.nets import mlp_activations, mlp_forward, weight_bias_pairs
 from autograder.contract import Status
 
-#: Errors whose message names a mistake of this unit (all its marks appear), and the hint for that mistake.
+#: Errors whose message names a mistake of this unit: the stage it happens in (its start; "" for any), marks that
+#: all appear in the message, and the hint for that mistake.
 NAMED_MISTAKES = (
-    (("must have NDArray type, but got <Symbol",),
+    ("", ("must have NDArray type, but got <Symbol",),
      "inside hybrid_forward call every operator through F (F.relu(x), not nd.relu(x)): once the net is hybridized, "
      "F is mx.sym and x is a Symbol, which nd functions cannot take"),
-    (("run forward with this block at least once before calling export",),
+    ("", ("run forward with this block at least once before calling export",),
      "net.hybridize() alone builds nothing: run the batch through the hybridized net once (net(batch)), then "
      "net.export(path, epoch=0)"),
-    (("Cannot differentiate node because it is not in a computational graph",),
+    ("", ("Cannot differentiate node because it is not in a computational graph",),
      "compute the output and the loss inside `with autograd.record():`, then call loss.backward() after the block"),
-    (("Incompatible attr", "expected float32, got int32"),
+    ("", ("Incompatible attr", "expected float32, got int32"),
      "argmax gives float32 indices and the labels are int32: compare like with like, e.g. "
      "pred.astype(label.dtype) == label, or compare the two as NumPy arrays"),
-    (("Incompatible attr", "expected int32, got float32"),
+    ("", ("Incompatible attr", "expected int32, got float32"),
      "the labels here are float32: convert the predictions to the labels' own dtype, "
      "pred.astype(label.dtype) == label, not to int32"),
-    (("restore_prefix is",),
+    ("evaluate_accuracy(", ("could not be broadcast together with shapes",),
+     "take the arg-max over the classes, output.argmax(axis=1): axis 0 runs over the samples, so argmax(axis=0) "
+     "gives one index per class, not one per sample"),
+    ("import_model(", ("",),
      "the .params file of an export belongs with its symbol file: read both with gluon.SymbolBlock.imports(path + "
-     "'-symbol.json', ['data'], path + '-0000.params'); a net you build yourself has other names and may have "
-     "another shape (load_parameters into it fails)"),
+     "'-symbol.json', ['data'], path + '-0000.params'). A net you build yourself has other names and may have "
+     "another shape, so load_parameters into it fails"),
 )
 
 
-def named_hint(message: str) -> str:
-    """The hint for an error whose message names a mistake of this unit, or ``""``."""
-    for marks, hint in NAMED_MISTAKES:
-        if all(mark in message for mark in marks):
+def named_hint(stage: str, message: str) -> str:
+    """The hint for an error (in ``stage``) whose message names a mistake of this unit, or ``""``."""
+    for where, marks, hint in NAMED_MISTAKES:
+        if stage.startswith(where) and all(mark in message for mark in marks):
             return hint
     return ""
 
@@ -45,7 +49,7 @@ def named_hint(message: str) -> str:
 def raise_named(reply: dict) -> None:
     """Raise CheckFailed with this unit's hint when ``reply`` is an error that names one of its mistakes."""
     if reply.get("status") == Status.RAISED and reply.get("error_type") != "NotImplementedError":
-        hint = named_hint(reply.get("message", ""))
+        hint = named_hint(reply.get("stage", ""), reply.get("message", ""))
         if hint:
             raise CheckFailed(f"{reply['stage']} to run without an error",
                               f"it raised {reply['error_type']}: {reply['message']}", hint)

@@ -33,24 +33,38 @@ def judge_step(reply: dict, sizes, learning_rate: float, what: str) -> None:
                       differs, diagnose_step(reply, sizes, learning_rate), where=what)
 
 
+#: Steps taken with a classic mistake: the hint naming it, and the scale of the summed gradient it gives.
+STEP_MISTAKES = {
+    "each step is batch_size times too large: trainer.step(1) after backward on the per-sample losses multiplies "
+    "the learning rate by the batch size. Call trainer.step(batch_size) (it divides the summed gradient by it)":
+        lambda size: 1.0,
+    "each step is batch_size times too small: the loss is averaged (loss.mean()) and trainer.step(batch_size) "
+    "divides again. Call loss.backward() on the per-sample losses, or trainer.step(1) after loss.mean()":
+        lambda size: 1.0 / size ** 2,
+}
+
+
 def diagnose_step(reply: dict, sizes, learning_rate: float) -> str:
     """Name the classic mistake behind wrong parameters, by recomputing the epoch with that mistake."""
     initial, final, x, labels = reply["initial"], reply["final"], reply["images"], reply["labels"]
     if not same_values(final, initial, atol=0):
         return "the parameters did not change: " + STEP_HINT
-    mistakes = {
-        "each step is batch_size times too large: trainer.step(1) after backward on the per-sample losses multiplies "
-        "the learning rate by the batch size. Call trainer.step(batch_size) (it divides the summed gradient by it)":
-            lambda size: 1.0,
-        "each step is batch_size times too small: the loss is averaged (loss.mean()) and trainer.step(batch_size) "
-        "divides again. Call loss.backward() on the per-sample losses, or trainer.step(1) after loss.mean()":
-            lambda size: 1.0 / size ** 2,
-    }
-    for hint, scale in mistakes.items():
+    for hint, scale in STEP_MISTAKES.items():
         layers, _ = sgd_epoch(initial, x, labels, sizes, learning_rate, scale)
         if not same_values(final, as_states(layers, initial)):
             return hint
     return STEP_HINT
+
+
+def trajectory_losses(reply: dict, sizes, learning_rate: float) -> list:
+    """Each batch's per-sample losses along the steps the student's epoch took: the right ones, or those of a
+    step mistake the final parameters show (that mistake costs the step check, not this one)."""
+    initial, final, x, labels = reply["initial"], reply["final"], reply["images"], reply["labels"]
+    for scale in (lambda size: 1.0 / size, *STEP_MISTAKES.values()):
+        layers, losses = sgd_epoch(initial, x, labels, sizes, learning_rate, scale)
+        if not same_values(final, as_states(layers, initial)):
+            return losses
+    return sgd_epoch(initial, x, labels, sizes, learning_rate)[1]
 
 
 @check(EXERCISE, 2, "The parameters after one epoch equal the judge's own SGD steps from the same start")
@@ -64,7 +78,7 @@ def mean_loss(subject):
     reply = probe_epoch(subject)
     found = returned_float(reply["returned"], "train_epoch",
                            "add up loss.sum().asscalar() over the batches and return total / number of samples")
-    _, losses = sgd_epoch(reply["initial"], reply["images"], reply["labels"], SIZES, LEARNING_RATE)
+    losses = trajectory_losses(reply, SIZES, LEARNING_RATE)
     expected = float(np.concatenate(losses).mean())
     if np.isclose(found, expected, rtol=1e-4, atol=1e-6):
         return
