@@ -15,6 +15,9 @@ Steps:
 4. grades the reference notebook in this process, already warm (one run first, then the median of
    ``--repeat``): the cost of one submission with no process start, import or scheduling in it.
 
+5. for every unit, ``--unit-copies`` copies of its reference graded with ``autograder grade --unit NAME``: each
+   unit's cost per submission (wall time x jobs / copies), side by side (``--units-only`` runs this step alone).
+
 Printed: both wall times and their ratio (target: the kit at least 10x faster than nbgrader), and the kit's
 cost per submission (wall time x jobs / n) over the warm in-process cost (target: at most 1.5). The class
 mixes kinds (stubs and broken files cost less than the reference, wrong answers about the same), so the
@@ -148,6 +151,27 @@ def warm_per_submission(repeat: int) -> float:
     return statistics.median(runs)
 
 
+def unit_costs(copies: int, jobs: int, env: dict) -> dict[str, float]:
+    """Seconds per submission of each unit's reference, graded ``copies`` times by the batch grader."""
+    from autograder.units import all_units
+
+    from notebooks import source_path
+
+    costs = {}
+    for name in all_units():
+        with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as folder:
+            submitted = Path(folder) / "submitted"
+            submitted.mkdir()
+            for number in range(copies):
+                (submitted / f"student{number:03d}.ipynb").write_bytes(source_path(name).read_bytes())
+            command = [sys.executable, "-m", "autograder", "grade", str(submitted), "--unit", name,
+                       "--out", str(Path(folder) / "out"), "--jobs", str(jobs), "--quiet"]
+            seconds, process = timed(command, ROOT, env)
+            complain(f"the batch grader on {name}", process)
+            costs[name] = seconds * jobs / copies
+    return costs
+
+
 def verdict(holds: bool, complete: bool = True) -> str:
     """``holds`` or ``MISSED``; ``not measured`` when the kit did not grade the whole class."""
     if not complete:
@@ -165,9 +189,14 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-nbgrader", action="store_true", help="time the kit only")
     parser.add_argument("--sandboxed-nbgrader", action="store_true",
                         help="time nbgrader with the course's SandboxedExecute instead of its stock Execute")
+    parser.add_argument("--unit-copies", type=int, default=10, help="copies of each unit's reference to grade")
+    parser.add_argument("--units-only", action="store_true", help="only each unit's cost per submission")
     args = parser.parse_args(argv)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    if args.units_only:
+        print_unit_costs(args, env)
+        return 0
 
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as folder:
         base = Path(folder)
@@ -200,7 +229,15 @@ def main(argv=None) -> int:
     print(f"per submission: batch {batch:.2f} s (wall x jobs / n), warm in-process {warm:.2f} s "
           f"(median of {args.repeat}); batch / warm = {batch / warm:.2f} "
           f"(target <= {PER_SUBMISSION_TARGET:g}: {verdict(batch / warm <= PER_SUBMISSION_TARGET, complete)})")
+    print_unit_costs(args, env)
     return 0
+
+
+def print_unit_costs(args, env: dict) -> None:
+    """Each unit's cost per submission of its reference, side by side."""
+    costs = unit_costs(args.unit_copies, args.jobs, env)
+    print(f"per submission by unit ({args.unit_copies} copies of each reference, --jobs {args.jobs}): "
+          + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in costs.items()))
 
 
 if __name__ == "__main__":

@@ -14,18 +14,21 @@ from .seal import seal
 
 #: The MNIST images probes feed to nets, read by the zygote once before any fork (None: read on first use).
 MNIST_IMAGES = None
+#: Their labels, read with them (units whose checks train or count accuracy need them).
+MNIST_LABELS = None
 
 
 def preload_mnist() -> None:
     """Read the probes' MNIST batch now, so no submission pays for it (and none needs the loader later)."""
-    global MNIST_IMAGES
+    global MNIST_IMAGES, MNIST_LABELS
     from .. import mnist
 
     try:
-        images, _ = mnist.load_mnist("test")
+        images, labels = mnist.load_mnist("test")
     except mnist.MnistNotFound:
         return
     MNIST_IMAGES = mnist.to_batch_array(images[:256])
+    MNIST_LABELS = labels[:256].astype("int32")
 
 
 def serve(notebook, scratch: str, request_fd: int, reply_fd: int, settings: dict) -> None:
@@ -42,7 +45,8 @@ def serve(notebook, scratch: str, request_fd: int, reply_fd: int, settings: dict
     namespace, report = load_notebook(notebook, cell_timeout=settings["cell_timeout"], workdir=scratch,
                                       on_cell=on_cell)
     context = ProbeContext(namespace, report, probes=settings["probes"], scratch=scratch,
-                           mnist_dir=settings.get("mnist_dir"), mnist_images=MNIST_IMAGES, on_student=on_student)
+                           mnist_dir=settings.get("mnist_dir"), mnist_images=MNIST_IMAGES, on_student=on_student,
+                           mnist_labels=MNIST_LABELS)
     channel.send(reply_fd, channel.CHILD, {"kind": Event.LOADED.value})
     requests = channel.FrameReader(request_fd, max_bytes=1 << 20)
     while True:

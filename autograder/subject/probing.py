@@ -49,7 +49,8 @@ class ProbeContext:
     """What a probe may use: the student's namespace, a scratch folder, MNIST, and stages."""
 
     def __init__(self, namespace: dict, report: LoadReport, *, probes: str = "", scratch: str | Path | None = None,
-                 mnist_dir=None, mnist_images=None, on_student: Callable[[str], None] | None = None):
+                 mnist_dir=None, mnist_images=None, on_student: Callable[[str], None] | None = None,
+                 mnist_labels=None):
         self.namespace = namespace
         self.probes = {**PROBES.get(probes, {}), **PROBES[__name__]}
         self.on_student = on_student
@@ -64,6 +65,7 @@ class ProbeContext:
         self.timed_out: set[str] = set()
         self._files = itertools.count()
         self._mnist = mnist_images
+        self._mnist_labels = mnist_labels
 
     def student(self, name: str):
         """The object the notebook defines as ``name``, or :class:`Missing`.
@@ -107,6 +109,15 @@ class ProbeContext:
             images, _ = mnist.load_mnist("test", self.mnist_dir)
             self._mnist = mnist.to_batch_array(images[:256])
         return self._mnist[:rows]
+
+    def mnist_labels(self, rows: int):
+        """The labels of the first ``rows`` MNIST test images (those of :meth:`mnist_images`), as int32."""
+        if self._mnist_labels is None:
+            from .. import mnist
+
+            _, labels = mnist.load_mnist("test", self.mnist_dir)
+            self._mnist_labels = labels[:256].astype("int32")
+        return self._mnist_labels[:rows]
 
 
 def answer(ctx: ProbeContext, name: str, args: dict, *, timeout: float | None = PROBE_TIMEOUT) -> dict:

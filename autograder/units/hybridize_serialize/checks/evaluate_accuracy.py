@@ -1,0 +1,56 @@
+"""``evaluate_accuracy``: the fraction of samples whose arg-max output equals the label, over all batches."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from autograder.checks.base import CheckFailed, check
+
+from .shared import answer, finished, returned_float
+
+EXERCISE = "evaluate_accuracy"
+#: Uneven batches on purpose: a mean of per-batch accuracies is not the accuracy over samples.
+SIZES = [32, 32, 16]
+FLOAT_HINT = "count the correct predictions over all batches and return correct / number of samples as a float"
+
+
+def judge_accuracy(subject, label_dtype: str, sizes=SIZES, seed: int = 7) -> None:
+    """The returned accuracy equals the judge's recount from the kit's own outputs and labels."""
+    reply = subject.probe("evaluate_accuracy", hidden=[16], sizes=sizes, label_dtype=label_dtype, seed=seed)
+    reply = finished(answer(reply, EXERCISE), EXERCISE)
+    found = returned_float(reply["returned"], "evaluate_accuracy", FLOAT_HINT)
+    correct = reply["outputs"].argmax(axis=1) == reply["labels"].astype(np.int64)
+    expected = float(correct.mean())
+    if np.isclose(found, expected, rtol=0, atol=1e-6):
+        return
+    raise CheckFailed(f"the fraction of the {len(correct)} samples whose arg-max output equals the label: "
+                      f"{expected:.4f}", f"{found:.4f}", diagnose(found, correct, sizes),
+                      where=f"MNIST batches of {list(sizes)} samples, labels as {label_dtype}")
+
+
+def diagnose(found: float, correct: np.ndarray, sizes) -> str:
+    """Name the classic mistake behind a wrong accuracy, by recomputing it with that mistake."""
+    edges = np.cumsum([0, *sizes])
+    per_batch = [correct[a:b].mean() for a, b in itertools.pairwise(edges)]
+    mistakes = {
+        "that is the mean of the batches' accuracies: the batches differ in size (the last one is smaller), so "
+        "count correct predictions over all batches and divide by the number of samples": float(np.mean(per_batch)),
+        "that is the number of correct predictions: divide it by the number of samples": float(correct.sum()),
+        "that is the last batch's accuracy alone: count over every batch": float(per_batch[-1]),
+    }
+    for hint, value in mistakes.items():
+        if np.isclose(found, value, rtol=0, atol=1e-6):
+            return hint
+    return ("take the arg-max over the classes, output.argmax(axis=1) (axis 0 runs over the samples), and compare "
+            "it with the labels in one dtype: pred.astype(label.dtype) == label")
+
+
+@check(EXERCISE, 2, "Equals a NumPy recount over all samples (int32 labels, as mnist_batches gives them)")
+def accuracy(subject):
+    judge_accuracy(subject, "int32")
+
+
+@check(EXERCISE, 1, "Equals a NumPy recount with float32 labels too")
+def float_labels(subject):
+    judge_accuracy(subject, "float32")

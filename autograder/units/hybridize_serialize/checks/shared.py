@@ -1,0 +1,182 @@
+"""What several hybridize_serialize exercises judge alike: replies whose errors name a classic mistake of this unit,
+parameters compared one by one, values returned as floats, and the judge's NumPy model of SGD on an MLP.
+
+Kept here, not in one exercise's module, so that no exercise's checks depend on another exercise's module.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.checks.base import CheckFailed, expect_ok, recorded_until
+from autograder.checks.nets import mlp_activations, mlp_forward, weight_bias_pairs
+from autograder.contract import Status
+
+#: Errors whose message names a mistake of this unit: the stage it happens in (its start; "" for any), marks that
+#: all appear in the message, and the hint for that mistake.
+NAMED_MISTAKES = (
+    ("", ("must have NDArray type, but got <Symbol",),
+     "inside hybrid_forward call every operator through F (F.relu(x), not nd.relu(x)): once the net is hybridized, "
+     "F is mx.sym and x is a Symbol, which nd functions cannot take"),
+    ("", ("run forward with this block at least once before calling export",),
+     "net.hybridize() alone builds nothing: run the batch through the hybridized net once (net(batch)), then "
+     "net.export(path, epoch=0)"),
+    ("", ("Cannot differentiate node because it is not in a computational graph",),
+     "compute the output and the loss inside `with autograd.record():`, then call loss.backward() after the block"),
+    ("", ("Incompatible attr", "expected float32, got int32"),
+     "argmax gives float32 indices and the labels are int32: compare like with like, e.g. "
+     "pred.astype(label.dtype) == label, or compare the two as NumPy arrays"),
+    ("", ("Incompatible attr", "expected int32, got float32"),
+     "the labels here are float32: convert the predictions to the labels' own dtype, "
+     "pred.astype(label.dtype) == label, not to int32"),
+    ("evaluate_accuracy(", ("could not be broadcast together with shapes",),
+     "take the arg-max over the classes, output.argmax(axis=1): axis 0 runs over the samples, so argmax(axis=0) "
+     "gives one index per class, not one per sample"),
+    ("import_model(", ("",),
+     "the .params file of an export belongs with its symbol file: read both with gluon.SymbolBlock.imports(path + "
+     "'-symbol.json', ['data'], path + '-0000.params'). A net you build yourself has other names and may have "
+     "another shape, so load_parameters into it fails"),
+)
+
+
+def named_hint(stage: str, message: str) -> str:
+    """The hint for an error (in ``stage``) whose message names a mistake of this unit, or ``""``."""
+    for where, marks, hint in NAMED_MISTAKES:
+        if stage.startswith(where) and all(mark in message for mark in marks):
+            return hint
+    return ""
+
+
+def raise_named(reply: dict) -> None:
+    """Raise CheckFailed with this unit's hint when ``reply`` is an error that names one of its mistakes."""
+    if reply.get("status") == Status.RAISED and reply.get("error_type") != "NotImplementedError":
+        hint = named_hint(reply.get("stage", ""), reply.get("message", ""))
+        if hint:
+            raise CheckFailed(f"{reply['stage']} to run without an error",
+                              f"it raised {reply['error_type']}: {reply['message']}", hint)
+
+
+def answer(reply: dict, name: str, needs: str | None = None) -> dict:
+    """The probe's data (as far as ``needs`` when given), or feedback naming the mistake behind an error."""
+    if needs and reply.get("status") != Status.OK and needs in (reply.get("partial") or {}):
+        return recorded_until(reply, needs, name)
+    raise_named(reply)
+    return recorded_until(reply, needs, name) if needs else expect_ok(reply, name)
+
+
+def finished(data: dict, name: str) -> dict:
+    """``data`` when the probe ran to its end, else the feedback of the step that failed."""
+    if "failure" in data:
+        raise_named(data["failure"])
+        expect_ok(data["failure"], name)
+    return data
+
+
+def returned_float(value: dict, what: str, hint: str) -> float:
+    """The float a student's function returned, or CheckFailed saying what it returned instead."""
+    if value["kind"] in ("float", "int"):
+        return float(value["value"])
+    found = f"a {value['kind']}"
+    if value["kind"] == "NDArray":
+        found += f" of shape {tuple(value['value'].shape)}"
+    raise CheckFailed(f"{what} to return a Python float", found, hint)
+
+
+def same_values(found: list[dict], expected: list[dict], atol: float = 1e-5) -> str:
+    """``""`` when two parameter lists agree value by value, else the first parameter that differs, named."""
+    if [state["shape"] for state in found] != [state["shape"] for state in expected]:
+        return "the parameters have other shapes"
+    for mine, theirs in zip(found, expected, strict=True):
+        if mine["value"] is None or not np.allclose(mine["value"], theirs["value"], rtol=1e-4, atol=atol):
+            if mine["value"] is None:
+                return f"{mine['name']} has no value"
+            return f"{mine['name']} differs by up to {np.abs(mine['value'] - theirs['value']).max():.3g}"
+    return ""
+
+
+# --- the judge's own SGD ---------------------------------------------------------------------------------
+
+def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-sample losses of SoftmaxCrossEntropyLoss, and their gradient with respect to the logits."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    rows = np.arange(len(labels))
+    grad = np.exp(log_p)
+    grad[rows, labels] -= 1
+    return -log_p[rows, labels], grad
+
+
+def sgd_step(layers, x: np.ndarray, labels: np.ndarray, learning_rate: float, scale: float):
+    """One step of plain SGD on an MLP (ReLU hidden layers): new layers and the per-sample losses before it.
+
+    ``scale`` multiplies the summed gradient: what trainer.step(n) does with 1/n.
+    """
+    activations = [x.reshape(len(x), -1).astype(np.float64)]
+    for index, (weight, bias) in enumerate(layers):
+        z = activations[-1] @ weight.T.astype(np.float64) + bias
+        activations.append(z if index == len(layers) - 1 else np.maximum(z, 0))
+    losses, grad = softmax_cross_entropy(activations[-1], labels.astype(np.int64))
+    updated = []
+    for index in range(len(layers) - 1, -1, -1):
+        weight, bias = layers[index]
+        grad_weight, grad_bias = grad.T @ activations[index], grad.sum(axis=0)
+        grad = (grad @ weight) * (activations[index] > 0)
+        updated.append((weight - learning_rate * scale * grad_weight, bias - learning_rate * scale * grad_bias))
+    return updated[::-1], losses
+
+
+def sgd_epoch(initial: list[dict], x: np.ndarray, labels: np.ndarray, sizes, learning_rate: float,
+              scale=lambda size: 1 / size) -> tuple[list, list[np.ndarray]]:
+    """The judge's epoch: one SGD step per batch; the layers after it and each batch's per-sample losses."""
+    layers = [(w.astype(np.float64), b.astype(np.float64)) for w, b in weight_bias_pairs(initial)]
+    losses, start = [], 0
+    for size in sizes:
+        layers, batch_losses = sgd_step(layers, x[start:start + size], labels[start:start + size], learning_rate,
+                                        scale(size))
+        losses.append(batch_losses)
+        start += size
+    return layers, losses
+
+
+def as_states(layers, like: list[dict]) -> list[dict]:
+    """Layers ``[(W, b), ...]`` as parameter states named like ``like``."""
+    values = [value for pair in layers for value in pair]
+    return [{**state, "value": value} for state, value in zip(like, values, strict=True)]
+
+
+def model_output(states: list[dict], x: np.ndarray) -> np.ndarray:
+    """What the kit's MLP with these parameters gives on ``x``."""
+    layers = weight_bias_pairs(states)
+    return mlp_forward(x, layers, mlp_activations(len(layers) - 1))
+
+
+# --- checkpoints -----------------------------------------------------------------------------------------
+
+#: Adam keeps a state per parameter (moments, step count): resuming without it takes other steps.
+ADAM = {"name": "adam", "options": {"learning_rate": 0.01}}
+CHECKPOINT_SIZES = [16, 16, 16, 16]
+STATE_HINT = ("save the trainer's state too, trainer.save_states(path + '.states'), and load it with "
+              "trainer.load_states(path + '.states'): Adam's moments are part of where training stands")
+
+
+def probe_checkpoint(subject, side: str, name: str, optimizer: dict = ADAM, seed: int = 8) -> dict:
+    """Train two steps, checkpoint, resume in a fresh net and trainer (``side`` is the student's half)."""
+    reply = subject.probe("checkpoint", side=side, hidden=[16], sizes=CHECKPOINT_SIZES, optimizer=optimizer,
+                          seed=seed)
+    return finished(answer(reply, name), name)
+
+
+def judge_resumed(reply: dict, what: str) -> None:
+    """The resumed run's parameters equal the uninterrupted run's, parameter by parameter."""
+    differs = same_values(reply["resumed"], reply["uninterrupted"], atol=1e-6)
+    if not differs:
+        return
+    if same_values(reply["restored"], reply["saved"], atol=1e-6):
+        hint = ("the fresh net did not get the checkpoint's parameters: save with net.save_parameters(path + "
+                "'.params'), load with net.load_parameters(path + '.params') into the net you are given, and do "
+                "not initialize it afterwards")
+    elif not same_values(reply["resumed"], reply["parameters_alone"], atol=1e-6):
+        hint = "the parameters were restored but not the trainer's state: " + STATE_HINT
+    else:
+        hint = "restore both halves of the checkpoint: the parameters and the trainer's state"
+    raise CheckFailed("training resumed from the checkpoint to take exactly the steps of the uninterrupted run "
+                      f"({what})", f"after two more steps, {differs}", hint)

@@ -1,0 +1,104 @@
+"""``train_epoch``: forward under autograd.record(), backward, trainer.step(batch_size) per batch; the mean loss."""
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.checks.base import CheckFailed, check
+
+from .shared import answer, as_states, finished, returned_float, same_values, sgd_epoch
+
+EXERCISE = "train_epoch"
+#: Uneven batches on purpose: a mean of batch means is not the mean over samples.
+SIZES = [32, 32, 16]
+LEARNING_RATE = 0.1
+STEP_HINT = "for each batch: with autograd.record(): compute the loss; then loss.backward(); trainer.step(batch_size)"
+
+
+def probe_epoch(subject, sizes=SIZES, learning_rate=LEARNING_RATE, seed=6) -> dict:
+    """One epoch of the student's train_epoch on a kit-made net with one hidden layer of 16 units."""
+    reply = subject.probe("train_epoch", hidden=[16], sizes=sizes, learning_rate=learning_rate, seed=seed)
+    return finished(answer(reply, EXERCISE), EXERCISE)
+
+
+def judge_step(reply: dict, sizes, learning_rate: float, what: str) -> None:
+    """The parameters after the epoch equal the judge's own SGD from the same start, parameter by parameter."""
+    initial, final = reply["initial"], reply["final"]
+    x, labels = reply["images"], reply["labels"]
+    layers, _ = sgd_epoch(initial, x, labels, sizes, learning_rate)
+    differs = same_values(final, as_states(layers, initial))
+    if not differs:
+        return
+    raise CheckFailed("the parameters after the epoch to be those of one SGD step per batch, each step "
+                      "lr * (the gradient of the batch's mean loss), computed here from the same start",
+                      differs, diagnose_step(reply, sizes, learning_rate), where=what)
+
+
+#: Steps taken with a classic mistake: the hint naming it, and the scale of the summed gradient it gives.
+STEP_MISTAKES = {
+    "each step is batch_size times too large: trainer.step(1) after backward on the per-sample losses multiplies "
+    "the learning rate by the batch size. Call trainer.step(batch_size) (it divides the summed gradient by it)":
+        lambda size: 1.0,
+    "each step is batch_size times too small: the loss is averaged (loss.mean()) and trainer.step(batch_size) "
+    "divides again. Call loss.backward() on the per-sample losses, or trainer.step(1) after loss.mean()":
+        lambda size: 1.0 / size ** 2,
+}
+
+
+def diagnose_step(reply: dict, sizes, learning_rate: float) -> str:
+    """Name the classic mistake behind wrong parameters, by recomputing the epoch with that mistake."""
+    initial, final, x, labels = reply["initial"], reply["final"], reply["images"], reply["labels"]
+    if not same_values(final, initial, atol=0):
+        return "the parameters did not change: " + STEP_HINT
+    for hint, scale in STEP_MISTAKES.items():
+        layers, _ = sgd_epoch(initial, x, labels, sizes, learning_rate, scale)
+        if not same_values(final, as_states(layers, initial)):
+            return hint
+    return STEP_HINT
+
+
+def trajectory_losses(reply: dict, sizes, learning_rate: float) -> list:
+    """Each batch's per-sample losses along the steps the student's epoch took: the right ones, or those of a
+    step mistake the final parameters show (that mistake costs the step check, not this one)."""
+    initial, final, x, labels = reply["initial"], reply["final"], reply["images"], reply["labels"]
+    for scale in (lambda size: 1.0 / size, *STEP_MISTAKES.values()):
+        layers, losses = sgd_epoch(initial, x, labels, sizes, learning_rate, scale)
+        if not same_values(final, as_states(layers, initial)):
+            return losses
+    return sgd_epoch(initial, x, labels, sizes, learning_rate)[1]
+
+
+@check(EXERCISE, 2, "The parameters after one epoch equal the judge's own SGD steps from the same start")
+def parameters_step(subject):
+    judge_step(probe_epoch(subject), SIZES, LEARNING_RATE, f"one epoch over MNIST batches of {SIZES} samples, "
+               f"sgd with learning_rate={LEARNING_RATE}")
+
+
+@check(EXERCISE, 1, "Returns the mean loss over all samples, as a float")
+def mean_loss(subject):
+    reply = probe_epoch(subject)
+    found = returned_float(reply["returned"], "train_epoch",
+                           "add up loss.sum().asscalar() over the batches and return total / number of samples")
+    losses = trajectory_losses(reply, SIZES, LEARNING_RATE)
+    expected = float(np.concatenate(losses).mean())
+    if np.isclose(found, expected, rtol=1e-4, atol=1e-6):
+        return
+    raise CheckFailed(f"the mean of the {sum(SIZES)} per-sample losses, each computed before its batch's step: "
+                      f"{expected:.5f}", f"{found:.5f}", diagnose_loss(found, losses),
+                      where=f"one epoch over MNIST batches of {SIZES} samples")
+
+
+def diagnose_loss(found: float, losses: list[np.ndarray]) -> str:
+    """Name the classic mistake behind a wrong mean loss, by recomputing it with that mistake."""
+    mistakes = {
+        "the losses are summed, not averaged: divide the total by the number of samples": sum(
+            float(batch.sum()) for batch in losses),
+        "that is the mean of the batches' means: batches differ in size (the last one is smaller), so add up every "
+        "sample's loss and divide by the number of samples": float(np.mean([batch.mean() for batch in losses])),
+        "that is the last batch's loss alone: add up the loss of every batch": float(losses[-1].mean()),
+        "that is the sum of the batches' means: add up every sample's loss and divide by the number of samples":
+            float(sum(batch.mean() for batch in losses)),
+    }
+    for hint, value in mistakes.items():
+        if np.isclose(found, value, rtol=1e-4, atol=1e-6):
+            return hint
+    return "add up loss.sum().asscalar() over the batches (before each step) and return total / number of samples"
