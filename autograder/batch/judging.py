@@ -5,9 +5,9 @@ import time
 
 from ..checks import REGISTRY
 from ..judge import failed, grade, load_notes, with_load_notes
-from ..results import CheckResult, SubmissionResult
+from ..results import LOST, CheckResult, SubmissionResult
 from ..runner.sandbox import Limits
-from ..runner.worker import MAX_NOTEBOOK_BYTES, Worker, WorkerError
+from ..runner.worker import MAX_NOTEBOOK_BYTES, SandboxLost, Worker, WorkerError
 from ..screening import review_note
 from .submissions import Submission
 
@@ -31,6 +31,8 @@ def grade_submission(submission: Submission) -> dict:
         status = "graded"
     except NotGradable as reason:
         results, notes, status = all_failed(str(reason)), [str(reason)], "graded"
+    except SandboxLost as error:  # never the student's grade: the batch grades it again (batch/grade.py)
+        results, notes, status = all_failed(f"Not graded: {error}."), [str(error)], LOST
     except WorkerError as error:
         results, notes, status = all_failed(f"The grader itself failed: {error}."), [str(error)], "error"
     return SubmissionResult(submission.student, submission.where, results, notes, status,

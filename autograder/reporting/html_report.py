@@ -14,7 +14,7 @@ from urllib.parse import quote
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ..results import SubmissionResult
+from ..results import NOT_GRADED_YET, SubmissionResult
 from .files import safe_folder_name
 from .summary import by_student, check_order, common_failures, results_of
 from .table import points
@@ -92,11 +92,18 @@ def _feedback_link(student: str) -> str:
     return f'<td><a href="{escape(href)}">feedback.md</a></td>'
 
 
+def _score(sub: SubmissionResult) -> str:
+    """The score cell: ``earned/max``, or "not graded yet, rerun" for a result that is not a grade."""
+    if not sub.is_grade:
+        return _cell(NOT_GRADED_YET)
+    return _cell(f"{points(sub.score)}/{points(sub.max_score)}", numeric=True)
+
+
 def _students_table(subs: list[SubmissionResult]) -> str:
     """One row per student: score, status, link to their feedback."""
     return _table(["student", "score", "status", "feedback"],
-                  [[_cell(sub.student), _cell(f"{points(sub.score)}/{points(sub.max_score)}", numeric=True),
-                    _cell(sub.status), _feedback_link(sub.student)] for sub in by_student(subs)])
+                  [[_cell(sub.student), _score(sub), _cell(sub.status), _feedback_link(sub.student)]
+                   for sub in by_student(subs)])
 
 
 def _lines(notes: list[str]) -> str:
@@ -109,7 +116,8 @@ def _errors_section(errors: list[SubmissionResult]) -> str:
     if not errors:
         return ""
     items = "".join(f"<li>{escape(sub.student)}<pre>{escape(_lines(sub.notes))}</pre></li>" for sub in by_student(errors))
-    return f"<h2>Could not grade</h2><ul>{items}</ul>"
+    return (f"<h2>Could not grade</h2><p>{escape(NOT_GRADED_YET.capitalize())}: the grader failed on these, not the "
+            f"students; run the same command again to grade them.</p><ul>{items}</ul>")
 
 
 def pass_rates(graded: list[SubmissionResult]) -> dict[str, float]:
@@ -124,7 +132,7 @@ def pass_rates(graded: list[SubmissionResult]) -> dict[str, float]:
 def class_report_html(subs: list[SubmissionResult], title: str = "Gluon plumbing: class report") -> str:
     """The class report as one self-contained HTML page: summary, score histogram, pass rate per check, checks
     with their most common failures, students with links to their feedback, and those that could not be graded."""
-    graded = [sub for sub in subs if sub.status != "error"]
+    graded = [sub for sub in subs if sub.is_grade]
     rates = pass_rates(graded)
     plots = ""
     if graded:
@@ -136,5 +144,5 @@ def class_report_html(subs: list[SubmissionResult], title: str = "Gluon plumbing
         "<h2>Summary</h2>", _summary(subs, graded), plots,
         "<h2>Checks</h2>", _checks_table(graded, rates),
         "<h2>Students</h2>", _students_table(subs),
-        _errors_section([sub for sub in subs if sub.status == "error"]),
+        _errors_section([sub for sub in subs if not sub.is_grade]),
         "</body></html>", ""])

@@ -26,6 +26,11 @@ class WorkerError(RuntimeError):
     """The grader's own machinery failed (the zygote would not start or stopped answering)."""
 
 
+class SandboxLost(WorkerError):
+    """The zygote ended while a submission was in flight: what the checks saw after that is not the notebook's
+    doing, so the submission must be graded again (on a fresh zygote), never recorded from the half that ran."""
+
+
 class Worker:
     """One warm zygote (MXNet imported, sandboxed when possible), started on first use and after a crash."""
 
@@ -68,7 +73,11 @@ class Worker:
 
     @contextmanager
     def subject(self, notebook: bytes, name: str = "submission.ipynb"):
-        """Run ``notebook`` in a fresh child; yield its :class:`RemoteSubject`; always clean up after it."""
+        """Run ``notebook`` in a fresh child; yield its :class:`RemoteSubject`; always clean up after it.
+
+        Raises :class:`SandboxLost` at the end when the zygote ended under the submission (the worker restarts it
+        on next use).
+        """
         if not self.alive:
             self.start()
         remote = RemoteSubject(self, time.monotonic() + self.limits.wall_s)
@@ -82,6 +91,8 @@ class Worker:
             yield remote
         finally:
             remote.finish()
+        if remote.lost:
+            raise SandboxLost(remote.lost)
 
     def send(self, tag: int, message) -> None:
         """A frame to the zygote (or, tagged ``C``, through it to the child)."""
@@ -128,7 +139,8 @@ class RemoteSubject:
     """The subject of one submission, across the sandbox: :meth:`probe` answers with decoded plain data.
 
     After the submission is stopped (time limit, its process ended, a reply too large) every probe answers
-    ``{"status": "stopped", "reason": ...}`` and :attr:`stopped` holds that reason.
+    ``{"status": "stopped", "reason": ...}`` and :attr:`stopped` holds that reason. :attr:`lost` is set too when
+    the cause was the zygote itself ending: a fault of the grader, not of the notebook.
     """
 
     def __init__(self, worker: Worker, deadline: float):
@@ -136,6 +148,7 @@ class RemoteSubject:
         self.started = time.monotonic()
         self.cell: dict | None = None
         self.stopped: str | None = None
+        self.lost: str | None = None
         self.finished: dict | None = None
 
     def wait_loaded(self) -> None:
@@ -167,8 +180,9 @@ class RemoteSubject:
             self._stop(f"stopped after {self.worker.limits.wall_s:g} s, the time limit for a submission, "
                        f"while {self._where(doing)}")
             return None
-        except channel.ChannelClosed:
+        except channel.ChannelClosed:  # the zygote is gone (killed from outside, out of memory): the grader's fault
             self.stopped = f"the grading worker ended while {self._where(doing)}"
+            self.lost = f"the grader's sandbox ended while {self._where(doing)}"
             self.worker.close()
             return None
         except protocol.ProtocolError as error:
