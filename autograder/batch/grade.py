@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from ..reporting.batch import read_student, write_outputs, write_student
+from ..reporting.batch import read_student, student_dir, write_outputs, write_student
 from ..reporting.files import write_text
 from ..results import ERROR, GRADED, LOST, NOT_GRADED_YET, SubmissionResult
 from ..runner.sandbox import Isolation, Limits, detect
@@ -315,8 +315,8 @@ class OutputUnwritable(Exception):
     command once the folder can be written, or into another folder.
     """
 
-    def __init__(self, out: Path, error: OSError):
-        where = error.filename or out
+    def __init__(self, out: Path, error: OSError, writing: Path | None = None):
+        where = error.filename or writing or out
         super().__init__(f"cannot write the output folder {out}: {error.strerror or error} ({where}). The batch "
                          "stopped; every result written so far is whole. Free space or make the folder writable "
                          "(or choose another --out), then run the same command again.")
@@ -337,7 +337,7 @@ def save(out: Path, result: SubmissionResult) -> None:
     try:
         write_student(out, result)
     except OSError as error:
-        raise OutputUnwritable(out, error) from None
+        raise OutputUnwritable(out, error, student_dir(out, result.student)) from None
 
 
 def grader_failed(submission: Submission, reason: str, isolation: Isolation) -> SubmissionResult:
