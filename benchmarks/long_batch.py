@@ -60,10 +60,14 @@ def long_lived(batch: int) -> dict[str, int]:
     for number, judge in enumerate(judges, 1):
         roles[f"judge-{number}"] = judge
         for pid in below(judge, table):
-            parent, argv = table[pid]
-            if ZYGOTE in " ".join(argv) and "bwrap" not in argv[0] and ZYGOTE not in " ".join(table[parent][1][1:]):
+            if is_zygote(table[pid][1]) and not is_zygote(table[table[pid][0]][1]):  # not a submission's child
                 roles[f"zygote-{number}"] = pid
     return roles
+
+
+def is_zygote(argv: list[str]) -> bool:
+    """Whether ``argv`` is a zygote's (or a child it forked): Python running the zygote module, not bubblewrap."""
+    return ZYGOTE in argv and "bwrap" not in argv[0]
 
 
 def below(root: int, table: dict) -> list[int]:

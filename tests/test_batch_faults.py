@@ -32,8 +32,9 @@ from classroom import WRITERS, notebook_path
 from test_batch import ROOT, command, failures, results_of, said, without_timing
 
 CLASS_SIZE = 64
-REFERENCES = {"s010": "judge", "s025": "zygote", "s040": "child", "s055": "killer", "s005": None, "s060": None}
 JUDGE_VICTIM, ZYGOTE_VICTIM, CHILD_VICTIM, KILLER = "s010", "s025", "s040", "s055"
+#: The reference copies: the four students the faults are aimed at, and two more; everyone else hands in the stub.
+REFERENCES = {JUDGE_VICTIM, ZYGOTE_VICTIM, CHILD_VICTIM, KILLER, "s005", "s060"}
 ZYGOTE = "autograder.runner.zygote"
 OUTPUT_UNWRITABLE = 3
 
@@ -150,7 +151,8 @@ def graded_twice(tmp_path_factory):
     started = time.monotonic()
     process = subprocess.Popen(command(base / "class", base / "faulty"), cwd=ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, env={**os.environ, batch.KILL_JUDGE_FOR: KILLER})
-    killed, zygotes = kill_at_chosen_moments(process, {JUDGE_VICTIM: "judge", ZYGOTE_VICTIM: "zygote", CHILD_VICTIM: "child"})
+    targets = {JUDGE_VICTIM: "judge", ZYGOTE_VICTIM: "zygote", CHILD_VICTIM: "child"}
+    killed, zygotes = kill_at_chosen_moments(process, targets)
     stdout, stderr = process.communicate(timeout=600)
     faulty = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
     return {"students": students, "clean": clean, "faulty": faulty, "killed": killed, "out": base / "faulty",
