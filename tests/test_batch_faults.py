@@ -18,17 +18,22 @@ import random
 import re
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
 
+from autograder import judge
 from autograder.batch import grade as batch
 from autograder.reporting import files
 from autograder.results import SubmissionResult
-from autograder.runner.sandbox import Isolation
+from autograder.runner.sandbox import Isolation, Limits
+from autograder.runner.worker import SandboxLost, Worker
 
 from classroom import WRITERS, notebook_path
+from notebooks import RELEASE
 from test_batch import ROOT, command, failures, results_of, said, without_timing
 
 CLASS_SIZE = 64
@@ -126,6 +131,11 @@ def kill_at_chosen_moments(process: subprocess.Popen, targets: dict[str, str]) -
     return killed, zygotes
 
 
+def is_zygote(cmdline: str) -> bool:
+    """Whether ``cmdline`` is a zygote's (or a child it forked): Python running the zygote module, not bubblewrap."""
+    return ZYGOTE in cmdline and not cmdline.startswith("bwrap")
+
+
 def zygotes_alive() -> set[int]:
     """Pids of every zygote (or submission child, or their bubblewrap) still running."""
     return {pid for pid, (_, cmdline) in process_table().items() if ZYGOTE in cmdline}
@@ -211,6 +221,26 @@ def test_a_notebook_that_kills_its_judge_every_time_is_held_with_a_clear_result(
     assert note.startswith("held for review: grading this notebook ended the grader's processes 2 times")
     assert note.count("its judge process ended (killed by SIGKILL)") == 2 and "likely cause" in note
     assert all(note in r["feedback"] for r in one["results"])
+
+
+# --- a zygote lost under a submission, at the worker's level -------------------------------------------------------
+
+def test_a_zygote_killed_mid_submission_raises_sandbox_lost_and_the_next_one_starts_fresh(mnist_dir):
+    nb = nbformat.read(RELEASE, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell("import time\ntime.sleep(30)"))
+    with Worker(limits=Limits(wall_s=60), mnist_dir=mnist_dir) as worker:
+        worker.start()
+        table = process_table()
+        zygote = next(pid for pid in descendants(worker.process.pid, table) | {worker.process.pid}
+                      if is_zygote(table[pid][1]) and not is_zygote(table[table[pid][0]][1]))
+        timer = threading.Timer(1.0, os.kill, (zygote, signal.SIGKILL))
+        timer.start()
+        with pytest.raises(SandboxLost, match="the grader's sandbox ended while running cell 1"):
+            with worker.subject(nbformat.writes(nb).encode()) as subject:
+                judge.grade(subject)
+        timer.join()
+        with worker.subject(RELEASE.read_bytes()) as subject:
+            assert judge.load_notes(subject) == [] and subject.stopped is None
 
 
 # --- full disk and read-only output folders ------------------------------------------------------------------------
