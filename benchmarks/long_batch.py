@@ -100,7 +100,7 @@ def main() -> int:
     arguments.add_argument("--jobs", type=int, default=2)
     arguments.add_argument("--every", type=int, default=10)
     args = arguments.parse_args()
-    marks = [50, args.n]
+    marks = sorted({50, *(args.n * share // 4 for share in (1, 2, 3)), args.n})
     with tempfile.TemporaryDirectory(prefix="gluon-grader-long-") as folder:
         base = Path(folder)
         make_class(base / "class", args.n + 4 * args.jobs, args.every)
@@ -126,22 +126,23 @@ def main() -> int:
 
 
 def report(readings: dict) -> None:
-    """One row per process: RSS and descriptors at each reading, and the change."""
+    """One row per process: RSS and descriptors at each reading, and the change from the first to the last."""
     if len(readings) < 2:
         print(f"only {len(readings)} reading(s): the batch ended early")
         return
-    first, last = (readings[mark] for mark in sorted(readings))
     marks = sorted(readings)
-    print(f"{'process':10} {'pid':>15} {'RSS MB @' + str(marks[0]):>12} {'@' + str(marks[1]):>8} {'change':>7} "
-          f"{'fds @' + str(marks[0]):>8} {'@' + str(marks[1]):>6}")
+    first, last = readings[marks[0]], readings[marks[-1]]
+    print(f"{'process':10} {'pid':>15} " + " ".join(f"{'MB@' + str(mark):>8}" for mark in marks)
+          + f" {'change':>7} " + " ".join(f"{'fds@' + str(mark):>8}" for mark in marks))
     for role in sorted(set(first) | set(last)):
-        if role not in first or role not in last:
-            print(f"{role:10} only in one reading")
+        if not all(role in readings[mark] for mark in marks):
+            print(f"{role:10} not in every reading")
             continue
-        (pid0, rss0, fds0), (pid1, rss1, fds1) = first[role], last[role]
+        pid0, rss0, _ = first[role]
+        pid1, rss1, _ = last[role]
         pids = str(pid0) if pid0 == pid1 else f"{pid0}->{pid1} (new)"
-        print(f"{role:10} {pids:>15} {rss0 / 1024:12.1f} {rss1 / 1024:8.1f} {100 * (rss1 - rss0) / rss0:+6.1f}% "
-              f"{fds0:8d} {fds1:6d}")
+        print(f"{role:10} {pids:>15} " + " ".join(f"{readings[mark][role][1] / 1024:8.1f}" for mark in marks)
+              + f" {100 * (rss1 - rss0) / rss0:+6.1f}% " + " ".join(f"{readings[mark][role][2]:8d}" for mark in marks))
 
 
 if __name__ == "__main__":
