@@ -6,8 +6,9 @@ copy, the zygote running another, and the child running a third. One more studen
 every time" through the grader's TEST-ONLY hook (``GLUON_GRADER_TEST_KILL_JUDGE_FOR``). The moment is chosen by
 watching ``/proc``: a submission's child is the zygote's child whose working folder holds ``<student>.ipynb``.
 
-Then a size-limited and a read-only output folder (tmpfs mounts: skipped where this process cannot mount), and
-the same failures in-process (``os.replace`` failing) as a table of cases.
+Then a zygote killed under a submission at the worker's level (:class:`SandboxLost`), a size-limited and a
+read-only output folder (tmpfs mounts: skipped where this process cannot mount), the same write failures
+in-process (``os.replace`` failing) and who is named at the fault bound, as tables of cases.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ import pytest
 
 from autograder import judge
 from autograder.batch import grade as batch
+from autograder.cli import OUTPUT_UNWRITABLE
 from autograder.reporting import files
 from autograder.results import SubmissionResult
 from autograder.runner.sandbox import Isolation, Limits
@@ -41,7 +43,6 @@ JUDGE_VICTIM, ZYGOTE_VICTIM, CHILD_VICTIM, KILLER = "s010", "s025", "s040", "s05
 #: The reference copies: the four students the faults are aimed at, and two more; everyone else hands in the stub.
 REFERENCES = {JUDGE_VICTIM, ZYGOTE_VICTIM, CHILD_VICTIM, KILLER, "s005", "s060"}
 ZYGOTE = "autograder.runner.zygote"
-OUTPUT_UNWRITABLE = 3
 
 
 def make_small_class(root: Path, n: int = CLASS_SIZE) -> list[str]:
@@ -86,13 +87,12 @@ def descendants(root: int, table: dict) -> set[int]:
 def running_children(pids: set[int], table: dict) -> dict[str, tuple[int, int]]:
     """``{student: (child pid, zygote pid)}`` of the submissions being run right now by ``pids``.
 
-    A submission's child is forked by the zygote, so both have the zygote's command line (so has bubblewrap,
-    which holds only job folders in its working folder, never a notebook).
+    A submission's child is forked by the zygote, so both have the zygote's command line.
     """
     found = {}
     for pid in pids:
         parent, cmdline = table[pid]
-        if ZYGOTE in cmdline and ZYGOTE in table.get(parent, (0, ""))[1]:
+        if is_zygote(cmdline) and is_zygote(table.get(parent, (0, ""))[1]):
             try:
                 names = os.listdir(f"/proc/{pid}/cwd")  # the job's scratch folder, inside the sandbox
             except OSError:
