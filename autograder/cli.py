@@ -13,6 +13,8 @@ from . import options as settings
 from .runner.sandbox import ONE_THREAD
 
 INTERRUPTED = 130
+#: The output folder cannot be written (full disk, read-only, no permission): the batch stopped, rerun later.
+OUTPUT_UNWRITABLE = 3
 
 
 def parser() -> argparse.ArgumentParser:
@@ -87,7 +89,7 @@ def gradescope_command(args) -> int:
 def grade_command(args) -> int:
     """``autograder grade``."""
     from . import mnist
-    from .batch.grade import BatchOptions, grade_class
+    from .batch.grade import BatchOptions, OutputUnwritable, grade_class
     from .batch.submissions import unit_of_submissions
     from .units import UnknownUnit
 
@@ -109,6 +111,9 @@ def grade_command(args) -> int:
     except FileNotFoundError as error:
         print(f"autograder: {error}", file=sys.stderr)
         return 2
+    except OutputUnwritable as error:
+        print(f"autograder: {error}", file=sys.stderr)
+        return OUTPUT_UNWRITABLE
     except KeyboardInterrupt:
         print("\nautograder: interrupted; finished results are kept. Run the same command again to grade the rest.",
               file=sys.stderr)
@@ -127,7 +132,8 @@ def summary_text(summary, out: Path) -> str:
         lines.append(f"mean score {mean:.2f}/{graded[0].max_score:g}")
     if not summary.isolation.sandboxed:
         lines.append(f"WARNING: student code ran as {summary.isolation.describe()}")
+    lines += summary.fault_lines()
     if summary.failed:
-        lines.append(f"the grader could not grade {len(summary.failed)}: "
+        lines.append(f"the grader could not grade {len(summary.failed)} (not graded yet: run the same command again): "
                      + ", ".join(f"{r.student} ({r.notes[0] if r.notes else r.status})" for r in summary.failed))
     return "\n".join(lines)

@@ -3,6 +3,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+#: ``status`` of a submission the kit graded (whatever its score): the only results that count as grades.
+GRADED = "graded"
+#: ``status`` of a submission the grader could not grade (its own fault): not a grade; rerun the batch.
+ERROR = "error"
+#: ``status`` a judge reports when the sandbox ended under the submission; the batch grades it again and never
+#: writes it (see ``autograder/batch/grade.py``).
+LOST = "lost"
+#: What the class reports show instead of a score for a result that is not a grade.
+NOT_GRADED_YET = "not graded yet, rerun"
+
 
 @dataclass
 class CheckResult:
@@ -31,7 +41,8 @@ class SubmissionResult:
     """Everything the batch grader knows about one student's submission, as every batch reporter sees it.
 
     ``status`` is ``graded`` when the kit could grade it (whatever the score; a broken notebook is graded 0 with
-    the reason in ``notes``) and ``error`` when the grader itself failed (``notes`` says why). ``sandbox`` says
+    the reason in ``notes``) and ``error`` when the grader itself failed (``notes`` says why): an ``error`` result
+    is not the student's grade, whatever its score, and the reports say "not graded yet, rerun". ``sandbox`` says
     how the student's code was isolated, e.g. ``bubblewrap`` or ``plain processes (bubblewrap not found)``.
     """
 
@@ -43,6 +54,11 @@ class SubmissionResult:
     sandbox: str = ""
     seconds: float = 0.0
     sha256: str = ""
+
+    @property
+    def is_grade(self) -> bool:
+        """Whether this result is the student's grade (``graded``), not a fault of the grader to rerun."""
+        return self.status == GRADED
 
     @property
     def score(self) -> float:

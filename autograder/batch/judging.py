@@ -6,8 +6,8 @@ import time
 from ..judge import failed
 from ..options import Options
 from ..pipeline import grade
-from ..results import CheckResult, SubmissionResult
-from ..runner.worker import MAX_NOTEBOOK_BYTES, Worker, WorkerError
+from ..results import LOST, CheckResult, SubmissionResult
+from ..runner.worker import MAX_NOTEBOOK_BYTES, SandboxLost, Worker, WorkerError
 from .submissions import Submission
 
 _worker: Worker | None = None
@@ -31,6 +31,8 @@ def grade_submission(submission: Submission, unit) -> dict:
         results, notes, status = graded.results, graded.notes, "graded"
     except NotGradable as reason:
         results, notes, status = all_failed(unit, str(reason)), [str(reason)], "graded"
+    except SandboxLost as error:  # never the student's grade: the batch grades it again (batch/grade.py)
+        results, notes, status = all_failed(unit, f"Not graded: {error}."), [str(error)], LOST
     except WorkerError as error:
         results, notes, status = all_failed(unit, f"The grader itself failed: {error}."), [str(error)], "error"
     return SubmissionResult(submission.student, submission.where, results, notes, status,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
-from ..results import SubmissionResult
+from ..results import NOT_GRADED_YET, SubmissionResult
 from .summary import by_student, check_order
 from .table import points
 
@@ -19,7 +19,14 @@ def defuse(text: str) -> str:
 
 
 def _row(sub: SubmissionResult, check_ids: list[str]) -> list[str]:
-    """The student's row: who, status, totals, then each check's score ("" for a check they have no result for)."""
+    """The student's row: who, status, totals, then each check's score ("" for a check they have no result for).
+
+    A result that is not a grade (status ``error``: the grader failed) says "not graded yet, rerun" in place of
+    its score and leaves every check empty, so no sum or mean in a spreadsheet counts it as a 0.
+    """
+    if not sub.is_grade:
+        return ([defuse(sub.student), defuse(sub.notebook), defuse(sub.status), NOT_GRADED_YET,
+                 points(sub.max_score)] + [""] * len(check_ids))
     scores = {r.check_id: points(r.score) for r in sub.results}
     return ([defuse(sub.student), defuse(sub.notebook), defuse(sub.status), points(sub.score), points(sub.max_score)]
             + [scores.get(check_id, "") for check_id in check_ids])

@@ -15,7 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from ..results import SubmissionResult
+from ..results import NOT_GRADED_YET, SubmissionResult
 from .feedback import feedback_markdown
 from .files import safe_folder_name
 from .summary import by_student, check_order, common_failures, results_of
@@ -141,10 +141,17 @@ def student_status(sub: SubmissionResult) -> str:
     return next((status for words, status in STATUS_OF_NOTES if words in notes), sub.status)
 
 
+def _score(sub: SubmissionResult) -> str:
+    """The score cell: ``earned/max``, or "not graded yet, rerun" for a result that is not a grade."""
+    if not sub.is_grade:
+        return _cell(NOT_GRADED_YET)
+    return _cell(f"{points(sub.score)}/{points(sub.max_score)}", numeric=True)
+
+
 def _students_table(subs: list[SubmissionResult]) -> str:
     """One row per student: score, status, links to their feedback, and the notes that explain the status."""
     return _table(["student", "score", "status", "feedback", "notes"],
-                  [[_cell(sub.student), _cell(f"{points(sub.score)}/{points(sub.max_score)}", numeric=True),
+                  [[_cell(sub.student), _score(sub),
                     _cell(student_status(sub)), _feedback_link(sub.student),
                     "<td>" + "<br>".join(inline_markdown(note) for note in sub.notes) + "</td>"]
                    for sub in by_student(subs)])
@@ -170,7 +177,8 @@ def _errors_section(errors: list[SubmissionResult]) -> str:
     if not errors:
         return ""
     items = "".join(f"<li>{escape(sub.student)}<pre>{escape(_lines(sub.notes))}</pre></li>" for sub in by_student(errors))
-    return f"<h2>Could not grade</h2><ul>{items}</ul>"
+    return (f"<h2>Could not grade</h2><p>{escape(NOT_GRADED_YET.capitalize())}: the grader failed on these, not the "
+            f"students; run the same command again to grade them.</p><ul>{items}</ul>")
 
 
 def pass_rates(graded: list[SubmissionResult]) -> dict[str, float]:
@@ -186,7 +194,7 @@ def class_report_html(subs: list[SubmissionResult], title: str = "Gluon plumbing
     """The class report as one self-contained HTML page: summary, students (status, notes, links to their
     feedback), score histogram, pass rate per check, checks with their most common failures, those that could not
     be graded, and every student's feedback rendered."""
-    graded = [sub for sub in subs if sub.status != "error"]
+    graded = [sub for sub in subs if sub.is_grade]
     rates = pass_rates(graded)
     plots = ""
     if graded:
@@ -198,6 +206,6 @@ def class_report_html(subs: list[SubmissionResult], title: str = "Gluon plumbing
         "<h2>Summary</h2>", _summary(subs, graded),
         "<h2>Students</h2>", _students_table(subs), plots,
         "<h2>Checks</h2>", _checks_table(graded, rates),
-        _errors_section([sub for sub in subs if sub.status == "error"]),
+        _errors_section([sub for sub in subs if not sub.is_grade]),
         "<h2>Feedback</h2>", _feedback_sections(subs),
         "</body></html>", ""])

@@ -27,6 +27,11 @@ class WorkerError(RuntimeError):
     """The grader's own machinery failed (the zygote would not start or stopped answering)."""
 
 
+class SandboxLost(WorkerError):
+    """The zygote ended while a submission was in flight: what the checks saw after that is not the notebook's
+    doing, so the submission must be graded again (on a fresh zygote), never recorded from the half that ran."""
+
+
 class Worker:
     """One warm zygote (MXNet imported, sandboxed when possible), started on first use and after a crash."""
 
@@ -68,7 +73,11 @@ class Worker:
     @contextmanager
     def subject(self, notebook: bytes, unit, name: str = "submission.ipynb"):
         """Run ``notebook`` in a fresh child, with ``unit``'s probes; yield its :class:`RemoteSubject`; always clean
-        up after it."""
+        up after it.
+
+        Raises :class:`SandboxLost` at the end when the zygote ended under the submission (the worker restarts it
+        on next use).
+        """
         if not self.alive:
             self.start()
         remote = RemoteSubject(self, time.monotonic() + self.limits.wall_s)
@@ -83,6 +92,8 @@ class Worker:
             yield remote
         finally:
             remote.finish()
+        if remote.lost:
+            raise SandboxLost(remote.lost)
 
     def send(self, tag: int, message) -> None:
         """A frame to the zygote (or, tagged ``C``, through it to the child)."""
@@ -138,6 +149,7 @@ class RemoteSubject:
     After the submission is stopped (time limit, its process ended, a reply too large) every probe answers
     ``{"status": "stopped", "reason": ...}`` and :attr:`stopped` holds that reason. A stop names what was running:
     the notebook's cell, or the student's function a probe was calling (the child says which, as it calls it).
+    :attr:`lost` is set too when the cause was the zygote itself ending: a fault of the grader, not of the notebook.
     """
 
     def __init__(self, worker: Worker, deadline: float):
@@ -146,6 +158,7 @@ class RemoteSubject:
         self.cell: dict | None = None
         self.calling: str | None = None
         self.stopped: str | None = None
+        self.lost: str | None = None
         self.finished: dict | None = None
 
     def wait_loaded(self) -> None:
@@ -181,8 +194,9 @@ class RemoteSubject:
             self._stop(f"stopped after {self.worker.limits.wall_s:g} s, the time limit for a submission, "
                        f"while {self._where(doing)}")
             return None
-        except channel.ChannelClosed:
+        except channel.ChannelClosed:  # the zygote is gone (killed from outside, out of memory): the grader's fault
             self.stopped = f"the grading worker ended while {self._where(doing)}"
+            self.lost = f"the grader's sandbox ended while {self._where(doing)}"
             self.worker.close()
             return None
         except protocol.ProtocolError as error:
