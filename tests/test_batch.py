@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.units import unit
 from autograder.results import SubmissionResult
+from autograder.units import unit
 
 from classroom import make_class
 

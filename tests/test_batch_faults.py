@@ -25,18 +25,20 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from test_batch import ROOT, command, failures, results_of, said, without_timing
 
-from autograder import judge
+from autograder import judge, pipeline
 from autograder.batch import grade as batch
 from autograder.cli import OUTPUT_UNWRITABLE
+from autograder.options import Options
 from autograder.reporting import files
 from autograder.results import SubmissionResult
-from autograder.runner.sandbox import Isolation, Limits
+from autograder.runner.sandbox import Isolation
 from autograder.runner.worker import SandboxLost, Worker
+from autograder.units import unit
 
 from classroom import WRITERS, notebook_path
 from notebooks import RELEASE
-from test_batch import ROOT, command, failures, results_of, said, without_timing
 
 CLASS_SIZE = 64
 JUDGE_VICTIM, ZYGOTE_VICTIM, CHILD_VICTIM, KILLER = "s010", "s025", "s040", "s055"
@@ -228,18 +230,18 @@ def test_a_notebook_that_kills_its_judge_every_time_is_held_with_a_clear_result(
 def test_a_zygote_killed_mid_submission_raises_sandbox_lost_and_the_next_one_starts_fresh(mnist_dir):
     nb = nbformat.read(RELEASE, as_version=4)
     nb.cells.insert(0, nbformat.v4.new_code_cell("import time\ntime.sleep(30)"))
-    with Worker(limits=Limits(wall_s=60), mnist_dir=mnist_dir) as worker:
+    with Worker(options=Options(timeout=60, mnist_dir=mnist_dir)) as worker:
         worker.start()
         table = process_table()
         zygote = next(pid for pid in descendants(worker.process.pid, table) | {worker.process.pid}
                       if is_zygote(table[pid][1]) and not is_zygote(table[table[pid][0]][1]))
         timer = threading.Timer(1.0, os.kill, (zygote, signal.SIGKILL))
         timer.start()
-        with pytest.raises(SandboxLost, match="the grader's sandbox ended while running cell 1"):
-            with worker.subject(nbformat.writes(nb).encode()) as subject:
-                judge.grade(subject)
+        with pytest.raises(SandboxLost, match="the grader's sandbox ended while running cell 1"), \
+                worker.subject(nbformat.writes(nb).encode(), unit("plumbing")) as subject:
+            pipeline.judge(subject, unit("plumbing").checks)
         timer.join()
-        with worker.subject(RELEASE.read_bytes()) as subject:
+        with worker.subject(RELEASE.read_bytes(), unit("plumbing")) as subject:
             assert judge.load_notes(subject) == [] and subject.stopped is None
 
 
@@ -336,7 +338,7 @@ def test_a_failed_write_stops_with_one_clear_message_and_leaves_the_old_files(tm
 ])
 def test_a_submission_at_the_fault_bound_is_named_as_the_evidence_shows(tmp_path, graded_cleanly, exhausted, status,
                                                                         phrase):
-    options = batch.BatchOptions(out=tmp_path, quiet=True)
+    options = batch.BatchOptions(out=tmp_path, unit=unit("plumbing"), quiet=True)
     scheduler = batch.Scheduler([], options, Isolation("bubblewrap"))
     scheduler.graded_cleanly = graded_cleanly
     for number in range(exhausted):

@@ -13,10 +13,10 @@ import pytest
 
 from autograder import judge, pipeline, protocol
 from autograder.options import Options
-from autograder.units import unit
 from autograder.runner import channel
-from autograder.runner.sandbox import FIRST_UID, Isolation, Limits, detect
+from autograder.runner.sandbox import FIRST_UID, Isolation, detect
 from autograder.runner.worker import Worker
+from autograder.units import unit
 
 from notebooks import RELEASE, ROOT
 
