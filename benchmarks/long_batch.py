@@ -33,7 +33,7 @@ JUDGE = "spawn_main"
 
 def make_class(root: Path, n: int, every: int) -> None:
     """``n`` flat submissions: a reference copy every ``every``-th, stubs otherwise."""
-    rng = random.Random(0)
+    rng = random.Random(0)  # noqa: S311  (a reproducible class, not a secret)
     root.mkdir(parents=True)
     for number in range(n):
         WRITERS["correct" if number % every == every - 1 else "stub"](root / f"s{number:04d}.ipynb", rng)

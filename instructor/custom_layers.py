@@ -21,7 +21,8 @@ def in_a_hybrid_net(subject):
     imperative, hybrid = array_of(data, "output", CENTERED), array_of(data, "hybrid_output", CENTERED)
     if hybrid.shape != (6, 8) or abs(float(hybrid.mean())) > 1e-4 or not np.allclose(hybrid, imperative, atol=1e-4):
         raise CheckFailed("an output of shape (6, 8) with mean 0, the same hybridized",
-                          f"shape {hybrid.shape}, mean {hybrid.mean():.3g}", "center with F.broadcast_sub(x, F.mean(x))")
+                          f"shape {hybrid.shape}, mean {hybrid.mean():.3g}",
+                          "center with F.broadcast_sub(x, F.mean(x))")
 
 
 @check(MY_DENSE, 1, "A deferred MyDense on a single example", hidden=True)

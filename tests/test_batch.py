@@ -39,7 +39,8 @@ def command(submissions: Path, out: Path, *args) -> list[str]:
 
 def grade(submissions: Path, out: Path, *args) -> subprocess.CompletedProcess:
     """Run the batch grader to its end."""
-    return subprocess.run(command(submissions, out, *args), check=False, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    return subprocess.run(command(submissions, out, *args), check=False, cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
 
 
 def results_of(out: Path) -> dict:
@@ -125,7 +126,7 @@ def test_grades_csv_agrees_with_every_results_json(graded):
     with open(out / "grades.csv", newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader)
-        rows = {row[0]: dict(zip(header, row)) for row in reader}
+        rows = {row[0]: dict(zip(header, row, strict=True)) for row in reader}
     assert header == ["student", "notebook", "status", "score", "max_score", *CHECK_IDS]
     assert sorted(rows) == sorted(expected)
     for student, row in rows.items():

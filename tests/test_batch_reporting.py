@@ -167,7 +167,7 @@ def test_feedback_of_a_submission_that_could_not_be_graded():
 
 def test_grades_csv_parses_back_with_the_right_columns_and_totals(subs):
     rows = list(csv.DictReader(io.StringIO(grades_csv.grades_csv(subs))))
-    assert list(rows[0]) == ["student", "notebook", "status", "score", "max_score"] + CHECK_IDS
+    assert list(rows[0]) == ["student", "notebook", "status", "score", "max_score", *CHECK_IDS]
     by_student = {row["student"]: row for row in rows}
     assert [row["student"] for row in rows] == sorted(by_student)  # sorted by the student id as written
     assert by_student["zoe"]["score"] == "5.5" and by_student["zoe"]["max_score"] == "5.5"

@@ -3,6 +3,7 @@
 Notebooks here are the released stub with one extra cell, so each costs a fraction of a second; a cell that
 wants to tell the test something raises an error whose message lands in the load notes.
 """
+import ast
 import os
 import subprocess
 import time
@@ -92,7 +93,7 @@ def test_an_exit_ends_only_that_submission_and_says_where(worker):
 
 def test_a_loop_that_ignores_signals_is_stopped_at_the_wall_limit(worker):
     started = time.monotonic()
-    notes, subject = notes_of(worker, stub_with("""
+    _, subject = notes_of(worker, stub_with("""
         import signal
         signal.signal(signal.SIGALRM, signal.SIG_IGN)
         while True:
@@ -139,7 +140,7 @@ def test_the_sandbox_hides_the_course_and_runs_as_an_unprivileged_uid(worker):
         raise RuntimeError(repr(seen))
     """))
     (note,) = notes
-    seen = eval(note.split("RuntimeError: ", 1)[1])  # the dict the cell built from literals
+    seen = ast.literal_eval(note.split("RuntimeError: ", 1)[1])  # the dict the cell built from literals
     assert seen["uid"] >= FIRST_UID
     assert seen == {**seen, "solutions": False, "instructor": False, "network": False, "cwd_writable": True}
 
@@ -158,7 +159,7 @@ def test_processes_left_behind_are_killed_when_the_submission_ends(worker):
 def test_plain_processes_still_grade_and_say_they_are_not_sandboxed(mnist_dir):
     plain = Isolation("plain", "test")
     with Worker(options=Options(timeout=8, memory=1024, mnist_dir=mnist_dir), isolation=plain) as unsandboxed:
-        notes, subject = notes_of(unsandboxed, stub_with("import os\nos._exit(4)"))
+        _, subject = notes_of(unsandboxed, stub_with("import os\nos._exit(4)"))
         assert "exit code 4" in subject.stopped
         assert notes_of(unsandboxed, RELEASE.read_bytes())[0] == []
     assert plain.describe().startswith("plain processes, NOT sandboxed")

@@ -12,6 +12,7 @@ that cannot be written (full disk, read-only) stops the batch at once with :clas
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import itertools
@@ -131,10 +132,8 @@ class Judge:
     def give(self, submission: Submission) -> None:
         """Hand ``submission`` over (a judge that is already dead is noticed by the next wait)."""
         self.holding = submission
-        try:
+        with contextlib.suppress(OSError):
             self.connection.send(submission)
-        except OSError:
-            pass
 
     def reply(self) -> dict | None:
         """The judge's answer if one has arrived, else None (nothing yet, or the process ended)."""

@@ -176,7 +176,8 @@ def _errors_section(errors: list[SubmissionResult]) -> str:
     """The submissions the grader could not grade, each with its notes."""
     if not errors:
         return ""
-    items = "".join(f"<li>{escape(sub.student)}<pre>{escape(_lines(sub.notes))}</pre></li>" for sub in by_student(errors))
+    items = "".join(f"<li>{escape(sub.student)}<pre>{escape(_lines(sub.notes))}</pre></li>"
+                    for sub in by_student(errors))
     return (f"<h2>Could not grade</h2><p>{escape(NOT_GRADED_YET.capitalize())}: the grader failed on these, not the "
             f"students; run the same command again to grade them.</p><ul>{items}</ul>")
 

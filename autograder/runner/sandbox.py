@@ -144,7 +144,7 @@ def bubblewrap_options(limits: Limits, mnist_dir: str | None) -> list[str]:
                "--cap-drop", "ALL", *cap_add("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_DAC_OVERRIDE",
                                              "CAP_FOWNER", "CAP_CHOWN"),
                "--proc", "/proc", "--dev", "/dev",
-               "--perms", "1777", "--size", str(64 * 2**20), "--tmpfs", "/tmp",
+               "--perms", "1777", "--size", str(64 * 2**20), "--tmpfs", "/tmp",  # noqa: S108  (the sandbox's own private /tmp)
                "--perms", "0755", "--size", str(limits.scratch_mb * 2**20), "--tmpfs", SCRATCH]
     for source in system_paths():
         options += read_only(source, source)
@@ -212,5 +212,5 @@ def scratch_root(isolation: Isolation) -> tuple[str, str | None]:
     if isolation.sandboxed:
         return SCRATCH, None
     host = tempfile.mkdtemp(prefix="gluon-grader-jobs-")
-    os.chmod(host, 0o711)
+    os.chmod(host, 0o711)  # noqa: S103  (the student uid must enter its job folder, not list the others)
     return host, host

@@ -2,9 +2,10 @@
 
 Before the notebook runs, every ``autograder`` module but the course's public MNIST loader, ``autograder.mnist``,
 is dropped from ``sys.modules`` (the probes keep their own references), and an import hook refuses
-``autograder.*`` except that loader, which notebooks use. So ``import autograder.subject.probes`` in a notebook gets a fresh
-refusal, not the live probes to rewrite. Code that digs through frames or the garbage collector can still find
-them; :mod:`autograder.screening` flags such notebooks for review (see the README's security section).
+``autograder.*`` except that loader, which notebooks use. So ``import autograder.units.plumbing.probes`` in a
+notebook gets a fresh refusal, not the live probes to rewrite. Code that digs through frames or the garbage
+collector can still find them; :mod:`autograder.screening` flags such notebooks for review (see the README's
+security section).
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ class _RefuseGrader(importlib.abc.MetaPathFinder):
         self.packages = packages
 
     def find_spec(self, name, path=None, target=None):
-        if name not in PUBLIC and any(name == top and top != "autograder" or name.startswith(top + ".")
+        if name not in PUBLIC and any((name == top and top != "autograder") or name.startswith(top + ".")
                                       for top in self.packages):
             raise GraderImportRefused(f"{name} is part of the grader and cannot be imported by a notebook")
 

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from .. import protocol
 from ..contract import Event, ProbeRequest, Status, checked_reply, reply
@@ -97,10 +98,8 @@ class Worker:
 
     def send(self, tag: int, message) -> None:
         """A frame to the zygote (or, tagged ``C``, through it to the child)."""
-        try:
+        with contextlib.suppress(OSError):  # the zygote is gone: the next read says so
             channel.send(self._to_zygote, tag, message)
-        except OSError:
-            pass  # the zygote is gone: the next read says so
 
     def read(self, deadline: float):
         """The next frame from the zygote."""
@@ -112,10 +111,8 @@ class Worker:
             kill_group(self.process)
             self.process = None
             for fd in (self._to_zygote, self._from_zygote):
-                try:
+                with suppress(OSError):
                     os.close(fd)
-                except OSError:
-                    pass
         if getattr(self, "_host_scratch", None):
             shutil.rmtree(self._host_scratch, ignore_errors=True)
             self._host_scratch = None
@@ -136,10 +133,8 @@ def sealed_packages() -> list[str]:
 
 def kill_group(process: subprocess.Popen) -> None:
     """SIGKILL a process started in its own session, with its whole group, and reap it."""
-    try:
+    with suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
     process.wait()
 
 
@@ -215,7 +210,8 @@ class RemoteSubject:
         if doing == "running":
             return "loading the notebook"
         if doing == "probing":
-            return f"the grader was running your `{self.calling}`" if self.calling else "the grader was checking your answers"
+            return (f"the grader was running your `{self.calling}`" if self.calling
+                    else "the grader was checking your answers")
         return f"the grader was {doing}"
 
     def _ended(self, finished: dict, doing: str) -> str:

@@ -10,6 +10,7 @@ reports ``finished`` with the child's exit status.
 from __future__ import annotations
 
 import base64
+import contextlib
 import ctypes
 import functools
 import json
@@ -136,10 +137,8 @@ def close_other_fds(keep: set[int]) -> None:
     for name in os.listdir("/proc/self/fd"):
         fd = int(name)
         if fd > 2 and fd not in keep:
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
 
 
 def apply_limits(limits: dict, baseline: int, settings: dict) -> None:
@@ -184,10 +183,8 @@ def relay(judge: channel.FrameReader, pid: int, request_fd: int, reply_fd: int, 
                 tag, payload = frame
                 if tag == channel.ZYGOTE:
                     return "stopped"
-                try:
+                with contextlib.suppress(OSError):
                     channel.write_all(request_fd, channel.frame(channel.CHILD, payload))
-                except OSError:
-                    pass
         if reply_fd in ready:
             try:
                 replies.fill(time.monotonic())
@@ -243,10 +240,8 @@ def kill_descendants() -> None:
         if not victims:
             return
         for pid in victims:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         time.sleep(0.01)
         reap_any()
 
@@ -296,7 +291,7 @@ def wipe(scratch: Path, settings: dict) -> None:
     """Remove the job's scratch folder and, in the sandbox, everything it left in the private /tmp."""
     rmtree(scratch)
     if settings.get("sandboxed"):
-        wipe_around(Path("/tmp"), mounts_under_tmp())
+        wipe_around(Path("/tmp"), mounts_under_tmp())  # noqa: S108  (the sandbox's private /tmp, wiped)
 
 
 def wipe_around(folder: Path, keep: list[str]) -> None:
@@ -317,7 +312,7 @@ def wipe_around(folder: Path, keep: list[str]) -> None:
 @functools.cache
 def mounts_under_tmp() -> list[str]:
     """The binds below /tmp, read once: bubblewrap made every mount before the zygote started."""
-    return [point for point in mount_points() if point.startswith("/tmp/")]
+    return [point for point in mount_points() if point.startswith("/tmp/")]  # noqa: S108  (a prefix, not a file)
 
 
 def mount_points() -> list[str]:

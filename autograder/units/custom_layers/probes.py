@@ -275,7 +275,7 @@ def tied_mlp(ctx: ProbeContext, width: int, num_outputs: int, rows: int = 16, se
     layers = list(net._children.values())
     reply["children"] = child_blocks(net)
     dense = [layer for layer in layers if isinstance(layer, nn.Dense)]
-    for entry, layer in zip((e for e in reply["children"] if "units" in e), dense):
+    for entry, layer in zip((e for e in reply["children"] if "units" in e), dense, strict=True):
         entry["weight"], entry["bias"] = str(layer.weight.name), str(layer.bias.name) if layer.bias else None
         entry["weight_of"] = next(i for i, other in enumerate(dense) if other.weight is layer.weight)
         entry["bias_of"] = next(i for i, other in enumerate(dense) if other.bias is layer.bias)

@@ -50,7 +50,7 @@ def judge_shapes(params: list[dict], hidden, num_outputs: int, in_units: int, wh
     """Weights (and biases) have the shapes of a ``in_units -> hidden -> num_outputs`` net, in order."""
     sizes = [*hidden, num_outputs]
     inputs = [in_units, *hidden] if in_units else [0] * len(sizes)
-    expected = [shape for units, fan_in in zip(sizes, inputs) for shape in ((units, fan_in), (units,))]
+    expected = [shape for units, fan_in in zip(sizes, inputs, strict=True) for shape in ((units, fan_in), (units,))]
     found = [tuple(p["shape"]) for p in params]
     if found != expected:
         raise CheckFailed(f"parameter shapes {expected} {when}", f"{found}",

@@ -11,10 +11,12 @@ from .shared import SEQUENTIAL, array_of, close, ran_until
 
 EXERCISE = "build_tied_mlp"
 DEFAULT = {"width": 64, "num_outputs": 10}
-ACTIVATIONS = {None: (lambda z: z, lambda z: np.ones_like(z)), "relu": (lambda z: np.maximum(z, 0),
-                                                                        lambda z: (z > 0).astype(np.float64)),
-               "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2), "sigmoid": (lambda z: 1 / (1 + np.exp(-z)),
-                                                                            lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2)}
+ACTIVATIONS = {
+    None: (lambda z: z, lambda z: np.ones_like(z)),
+    "relu": (lambda z: np.maximum(z, 0), lambda z: (z > 0).astype(np.float64)),
+    "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
+    "sigmoid": (lambda z: 1 / (1 + np.exp(-z)), lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2),
+}
 
 
 def tied(subject, width: int = DEFAULT["width"], num_outputs: int = DEFAULT["num_outputs"]) -> dict:
@@ -29,7 +31,8 @@ def tied(subject, width: int = DEFAULT["width"], num_outputs: int = DEFAULT["num
                           f"it returned {data['types'][0]}", "return the net you built")
     dense = [child for child in data["children"] if "units" in child]
     if len(dense) != 4 or len(data["children"]) != 4:
-        raise CheckFailed(f"{data['call']} to be four Dense layers", f"the children {[c['name'] for c in data['children']]}",
+        raise CheckFailed(f"{data['call']} to be four Dense layers",
+                          f"the children {[c['name'] for c in data['children']]}",
                           "net.add four nn.Dense layers: the second and third share their parameters")
     if (dense[2]["weight_of"], dense[2]["bias_of"]) != (1, 1):
         raise CheckFailed("the third Dense layer to use the very weight and bias of the second",
@@ -46,7 +49,7 @@ def layers_of(data: dict, width: int, num_outputs: int, key: str) -> list[tuple[
     dense = [child for child in data["children"] if "units" in child]
     inputs = [784, width, width, width]
     layers = []
-    for index, (child, fan_in) in enumerate(zip(dense, inputs)):
+    for index, (child, fan_in) in enumerate(zip(dense, inputs, strict=False)):  # four of each: checked above
         weight, bias = by_name.get(child["weight"]), by_name.get(child["bias"])
         units = num_outputs if index == 3 else width
         if weight is None or bias is None or weight["value"] is None or bias["value"] is None:
@@ -63,7 +66,7 @@ def layers_of(data: dict, width: int, num_outputs: int, key: str) -> list[tuple[
 def forward_pass(x: np.ndarray, layers, activations) -> tuple[np.ndarray, list, list]:
     """The output, and each layer's input and pre-activation (for the backward pass)."""
     out, inputs, pre = x.reshape(len(x), -1).astype(np.float64), [], []
-    for (weight, bias), activation in zip(layers, activations):
+    for (weight, bias), activation in zip(layers, activations, strict=False):
         inputs.append(out)
         pre.append(out @ weight.T + bias)
         out = ACTIVATIONS[activation][0](pre[-1])
