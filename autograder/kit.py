@@ -93,8 +93,9 @@ def normalized(text: str) -> str:
 def answer_regions(course: Path) -> list[str]:
     """The reference answers: every solution region of the course's source notebooks (``solutions/``), normalized.
 
-    A whole region is what would give an answer away; single lines of it (``net.save_parameters(path)``) are
-    also what the notebooks teach and the checks' hints quote.
+    A whole region of two lines or more is what would give an answer away; single lines (``net.save_parameters(path)``,
+    a one-line answer such as ``return F.broadcast_sub(x, F.mean(x))``) are also what the notebooks teach and the
+    checks' hints quote.
     """
     regions = []
     for notebook in sorted((course / "solutions").glob("*/*.ipynb")):
@@ -108,7 +109,7 @@ def answer_regions(course: Path) -> list[str]:
                     regions.append(normalized("\n".join(lines)))
                 elif inside:
                     lines.append(line)
-    return [region for region in regions if region]
+    return [region for region in regions if "\n" in region]
 
 
 def secrets(course: Path, units) -> list[str]:
