@@ -161,6 +161,9 @@ class SandboxedExecute(Execute):
                 count += 1
                 cell.execution_count = count
                 cell.outputs = self.cell_outputs(cell, ran.get(index), stopped)
+                for output in cell.outputs:
+                    if output.output_type == "execute_result":
+                        output.execution_count = count
             else:
                 continue
             self.raise_unless_allowed(cell, index)
