@@ -15,7 +15,8 @@ from __future__ import annotations
 import ast
 import atexit
 import base64
-import importlib
+import contextlib
+import functools
 import os
 import tempfile
 import types
@@ -110,7 +111,8 @@ class SandboxedExecute(Execute):
         with subject_of(path, data, unit or NO_UNIT, options, self.worker(options), nbgrader=job) as subject:
             reply = subject.probe(OUTPUTS_PROBE)
             if checks and not note:
-                graded = judge(subject, checks)
+                with hypothesis_home(path.parent):
+                    graded = judge(subject, checks)
             stopped = (subject.stopped, (subject.cell or {}).get("number")) if subject.stopped else None
         if note:
             graded = Graded([failed(check, note) for check in checks], [note], held=True)
@@ -178,8 +180,8 @@ class SandboxedExecute(Execute):
                 from nbclient.exceptions import CellTimeoutError
 
                 raise CellTimeoutError.error_from_timeout_and_cell("Cell execution timed out", self.timeout, cell)
-            error = self.error_on_timeout or {"ename": "KeyboardInterrupt", "evalue": "", "traceback": []}
-            outputs.append(nbformat.v4.new_output("error", **error))
+            timeout = self.error_on_timeout or {"ename": "KeyboardInterrupt", "evalue": "", "traceback": []}
+            outputs.append(error(timeout["ename"], timeout.get("evalue", ""), list(timeout.get("traceback", []))))
         return outputs
 
     def raise_unless_allowed(self, cell, index: int) -> None:
@@ -212,6 +214,19 @@ class SandboxedExecute(Execute):
             _workers[options] = Worker(options=options)
             atexit.register(_workers[options].close)
         return _workers[options]
+
+
+@contextlib.contextmanager
+def hypothesis_home(folder: Path):
+    """Hypothesis's folder in ``folder`` while checks run: it would otherwise leave ``.hypothesis/`` in the course."""
+    from hypothesis import configuration
+
+    previous = getattr(configuration, "__hypothesis_home_directory", None)
+    configuration.set_hypothesis_home_dir(str(folder / ".hypothesis"))
+    try:
+        yield
+    finally:
+        configuration.set_hypothesis_home_dir(previous)
 
 
 def plan_of(nb, skip_tag: str = "skip-execution") -> Plan:
@@ -257,14 +272,18 @@ def kit_calls(source: str) -> list[tuple[str, str]]:
 
 def resolve(function: str, check_id: str) -> tuple:
     """``(check or None when no unit has it, label of its passing line, check id)``."""
-    from .units import find_check
+    visible, hidden = known_checks()
+    if function == "check_hidden":
+        return hidden.get(check_id), "hidden test", check_id
+    return visible.get(check_id), None, check_id
 
-    try:
-        if function == "check_hidden":
-            return importlib.import_module("instructor.hidden_checks").find_hidden(check_id), "hidden test", check_id
-        return find_check(check_id), None, check_id
-    except (KeyError, ImportError):
-        return None, None, check_id
+
+@functools.cache
+def known_checks() -> tuple[dict, dict]:
+    """``({id: check}, {id: hidden check})`` of every unit, looked up once per run (finding units is not free)."""
+    units = all_units().values()
+    return ({one.id: one for unit in units for one in unit.checks},
+            {one.id: one for unit in units for one in unit.hidden_checks})
 
 
 def notebook_name(resources) -> str:
@@ -287,16 +306,25 @@ def outputs_of(verdicts: list) -> list:
     """The test cell's outputs: one stdout line per passed check, one error with every failure's feedback."""
     passed = [line for line, feedback in verdicts if feedback is None]
     failed_ = [feedback for _, feedback in verdicts if feedback is not None]
-    outputs = [nbformat.v4.new_output("stream", name="stdout", text="\n".join(passed) + "\n")] if passed else []
+    outputs = [stream("stdout", "\n".join(passed) + "\n")] if passed else []
     if failed_:
         message = "\n".join(failed_)
-        outputs.append(nbformat.v4.new_output("error", ename="AssertionError", evalue=message,
-                                              traceback=["AssertionError: " + message]))
+        outputs.append(error("AssertionError", message, ["AssertionError: " + message]))
     return outputs
+
+
+def stream(name: str, text: str):
+    """A stream output (built directly: nbformat's ``new_output`` validates each one, and nbconvert validates the
+    whole notebook after this step anyway)."""
+    return nbformat.from_dict({"output_type": "stream", "name": name, "text": text})
+
+
+def error(ename: str, evalue: str, traceback: list):
+    """An error output."""
+    return nbformat.from_dict({"output_type": "error", "ename": ename, "evalue": evalue, "traceback": traceback})
 
 
 def not_run(cell, stopped) -> dict:
     """The error output of a cell whose outcome never came back: the notebook was stopped (time limit, crash)."""
     reason, _ = stopped
-    return nbformat.v4.new_output("error", ename="NotebookStopped", evalue=reason,
-                                  traceback=[f"NotebookStopped: {reason}; this cell's own outcome is unknown"])
+    return error("NotebookStopped", reason, [f"NotebookStopped: {reason}; this cell's own outcome is unknown"])
