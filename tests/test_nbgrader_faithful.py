@@ -286,3 +286,89 @@ def test_the_worker_ends_with_the_run_and_with_nbgrader_killed(courses):
 ])
 def test_kit_calls_are_found_by_parsing(source, calls):
     assert kit_calls(source) == calls
+
+
+def graded_cell(source: str, **meta) -> nbformat.NotebookNode:
+    return nbformat.v4.new_code_cell(source, metadata={"nbgrader": {"grade": True, "solution": False, "locked": True,
+                                                                    "grade_id": "t", "points": 1}, **meta})
+
+
+def plain_cell(source: str, **meta) -> nbformat.NotebookNode:
+    return nbformat.v4.new_code_cell(source, metadata=meta)
+
+
+def shown(cell) -> list:
+    return [(o.output_type, o.get("name") or o.get("ename"), o.get("text") or (o.get("data") or {}).get("text/plain"))
+            for o in cell.outputs]
+
+
+#: (Execute settings, cells, what each cell shows afterwards, or the exception the notebook fails with). Every case
+#: has a 1 s cell limit unless it says otherwise (cases of the same settings share one warm worker).
+EXECUTE_CASES = {
+    "outputs": ({}, [plain_cell('import sys\nprint("out")\nprint("err", file=sys.stderr)\n[1, 2]'),
+                     plain_cell("from IPython.display import display\ndisplay(3)"), plain_cell("   \n"),
+                     plain_cell("1 / 0"), graded_cell("x = 1\nx")],
+                [[("stream", "stdout", "out\n"), ("stream", "stderr", "err\n"), ("execute_result", None, "[1, 2]")],
+                 [("stream", "stdout", "3\n")], [], [("error", "ZeroDivisionError", None)],
+                 [("execute_result", None, "1")]]),
+    "time-out": ({}, [plain_cell("import time\ntime.sleep(3)"), plain_cell("'after'")],
+                 [[("error", "CellTimeoutError", None)], [("execute_result", None, "'after'")]]),
+    "no limit per cell": ({"timeout": None}, [plain_cell("import time\ntime.sleep(1.5)\n'slept'")],
+                          [[("execute_result", None, "'slept'")]]),
+    "time-out stops": ({"interrupt_on_timeout": False}, [plain_cell("while True:\n    pass")],
+                       "CellTimeoutError"),
+    "errors not allowed": ({"allow_errors": False}, [plain_cell("1 / 0")], "CellExecutionError"),
+    "allowed by tag": ({"allow_errors": False}, [plain_cell("1 / 0", tags=["raises-exception"])],
+                       [[("error", "ZeroDivisionError", None)]]),
+    "skipped by tag": ({}, [plain_cell("print('no')", tags=["skip-execution"])], [[]]),
+    "a notebook that exits": ({}, [plain_cell("import os\nos._exit(3)"), graded_cell("1")],
+                              [[("error", "NotebookStopped", None)], [("error", "NotebookStopped", None)]]),
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def close_workers():
+    """The warm workers the in-process cases started end with this module (nbgrader's end with its process)."""
+    yield
+    from autograder import nbgrader_sandbox
+
+    for worker in nbgrader_sandbox._workers.values():
+        worker.close()
+    nbgrader_sandbox._workers.clear()
+
+
+@pytest.mark.parametrize("case", EXECUTE_CASES)
+def test_execute_settings_are_honoured(case, tmp_path):
+    from autograder.nbgrader_sandbox import SandboxedExecute
+
+    settings, cells, expected = EXECUTE_CASES[case]
+    nb = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "language": "python",
+                                                                        "display_name": "Python 3"}})
+    execute = SandboxedExecute(**{"timeout": 1, **settings})
+    resources = {"metadata": {"path": str(tmp_path)}, "nbgrader": {"notebook": "case"}}
+    if isinstance(expected, str):
+        with pytest.raises(Exception) as raised:
+            execute.preprocess(nb, resources)
+        assert type(raised.value).__name__ == expected
+        return
+    execute.preprocess(nb, resources)
+    assert [[(kind, name, text) for kind, name, text in shown(cell)] for cell in nb.cells] == [
+        [(kind, name, text if text is not None else shown_text) for (kind, name, text), (_, _, shown_text)
+         in zip(want, shown(cell))] for want, cell in zip(expected, nb.cells)]
+
+
+@pytest.mark.parametrize("kernelspec, message", [
+    ({"name": "blarg", "language": "blarg"}, "No such kernel named blarg"),
+    ({"name": "python", "language": "python"}, None),  # jupyter_client's own alias of python3
+])
+def test_kernels_stock_nbgrader_cannot_run_are_refused(kernelspec, message, tmp_path):
+    from autograder.nbgrader_sandbox import SandboxedExecute
+
+    nb = nbformat.v4.new_notebook(cells=[plain_cell("1")], metadata={"kernelspec": {**kernelspec, "display_name": "k"}})
+    resources = {"metadata": {"path": str(tmp_path)}, "nbgrader": {"notebook": "k"}}
+    if message is None:
+        SandboxedExecute(timeout=1).preprocess(nb, resources)
+        assert shown(nb.cells[0]) == [("execute_result", None, "1")]
+    else:
+        with pytest.raises(Exception, match=message):
+            SandboxedExecute(timeout=1).preprocess(nb, resources)
