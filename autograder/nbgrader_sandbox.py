@@ -135,16 +135,24 @@ class SandboxedExecute(Execute):
         return files
 
     def write_files(self, folder: Path, reply: dict) -> None:
-        """Write what the cells created or changed into the autograded folder, as a kernel there would have."""
-        for relative, data in (reply.get("files") or {}).items():
-            target = folder / relative
-            inside = Path(os.path.realpath(target.parent)).is_relative_to(os.path.realpath(folder))
-            if not (isinstance(data, str) and safe_relative(relative)) or target.is_symlink() or (
-                    target.parent.exists() and not inside):
+        """Write what the cells created or changed into the autograded folder, as a kernel there would have.
+
+        The list comes from the student's process: every path is checked to stay inside the folder, and the
+        sandbox's limits are applied again here.
+        """
+        files = reply.get("files") if isinstance(reply.get("files"), dict) else {}
+        room = MAX_FILE_BYTES
+        for number, (relative, data) in enumerate(files.items()):
+            content = decoded(data)
+            target = folder / str(relative)
+            if content is None or number >= MAX_FILES or len(content) > room or not safe_relative(str(relative)) \
+                    or target.is_symlink() or not Path(os.path.realpath(target.parent)).is_relative_to(
+                        os.path.realpath(folder)):
                 self.log.warning("Not written back from the sandbox: %r", relative)
                 continue
+            room -= len(content)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(base64.b64decode(data))
+            target.write_bytes(content)
         for relative in reply.get("skipped") or []:
             self.log.warning("A file the notebook wrote is too large to keep (limit %d MB): %s",
                              MAX_FILE_BYTES >> 20, relative)
@@ -174,7 +182,7 @@ class SandboxedExecute(Execute):
         """The outputs of one run cell; a time-out as nbgrader's ``error_on_timeout`` (or its exception)."""
         if result is None:  # the notebook was stopped as a whole: no outputs came back
             return [not_run(cell, stopped)] if stopped else []
-        outputs = [nbformat.from_dict(output) for output in result.get("outputs") or []]
+        outputs = [clean for output in result.get("outputs") or [] if (clean := cleaned(output)) is not None]
         if result.get("timeout"):
             if not self.interrupt_on_timeout:
                 from nbclient.exceptions import CellTimeoutError
@@ -311,6 +319,34 @@ def outputs_of(verdicts: list) -> list:
         message = "\n".join(failed_)
         outputs.append(error("AssertionError", message, ["AssertionError: " + message]))
     return outputs
+
+
+def decoded(data) -> bytes | None:
+    """The bytes of a file sent back as base64, or None when it is not."""
+    try:
+        return base64.b64decode(data, validate=True) if isinstance(data, str) else None
+    except ValueError:
+        return None
+
+
+def cleaned(output) -> dict | None:
+    """An output as sent by the student's process, rebuilt from the fields a kernel's output has (None: not one).
+
+    Whatever else the process sent is dropped, so no reply it forges can make the notebook invalid.
+    """
+    if not isinstance(output, dict):
+        return None
+    kind = output.get("output_type")
+    if kind == "stream" and output.get("name") in ("stdout", "stderr") and isinstance(output.get("text"), str):
+        return stream(output["name"], output["text"])
+    text = (output.get("data") or {}).get("text/plain") if isinstance(output.get("data"), dict) else None
+    if kind == "execute_result" and isinstance(text, str):
+        return nbformat.from_dict({"output_type": kind, "data": {"text/plain": text}, "metadata": {},
+                                   "execution_count": None})
+    traceback = output.get("traceback")
+    if kind == "error" and isinstance(traceback, list):
+        return error(str(output.get("ename")), str(output.get("evalue")), [str(line) for line in traceback])
+    return None
 
 
 def stream(name: str, text: str):
