@@ -35,3 +35,4 @@ test: install
 bench: install
 	$(BIN)/python benchmarks/selfcheck.py
 	$(BIN)/python benchmarks/batch.py
+	$(BIN)/python benchmarks/nbgrader_autograde.py

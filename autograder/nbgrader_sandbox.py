@@ -69,10 +69,10 @@ class SandboxedExecute(Execute):
         self.check_kernel(nb)
         plan = plan_of(nb, self.skip_cells_with_tag)
         folder = Path((resources.get("metadata") or {}).get("path") or ".")
-        unit = self.unit(nb, resources, plan)
+        data = nbformat.writes(nb).encode()
+        unit = self.unit(data, resources, plan)
         with tempfile.TemporaryDirectory(prefix="gluon-grader-nbgrader-") as scratch:
             path = Path(scratch) / notebook_name(resources)
-            data = nbformat.writes(nb).encode()
             path.write_bytes(data)
             reply, graded, stopped = self.run_notebook(path, data, plan, unit, self.files_of(folder))
         self.write_files(folder, reply)
@@ -89,15 +89,16 @@ class SandboxedExecute(Execute):
         if (spec.language or "").lower() != "python":
             raise NoSuchKernel(f"{name} (a {spec.language} kernel: the sandboxed autograde runs Python only)")
 
-    def unit(self, nb, resources, plan: Plan):
+    def unit(self, notebook: bytes, resources, plan: Plan):
         """The unit graded: the nbgrader assignment's, else the notebook's metadata's, else its checks'."""
         from .units import unit_of_check
 
         assignment = (resources.get("nbgrader") or {}).get("assignment")
-        if assignment in all_units():
-            return all_units()[assignment]
+        units = all_units()
+        if assignment in units:
+            return units[assignment]
         try:
-            return unit_of(notebook=nbformat.writes(nb).encode())
+            return unit_of(notebook=notebook)
         except UnknownUnit:
             return unit_of_check(plan.checks[0]) if plan.checks else None
 
@@ -204,14 +205,7 @@ class SandboxedExecute(Execute):
 
     def options(self) -> settings.Options:
         """This run's options, MNIST's folder resolved; no cell limit (``timeout`` None or <= 0): the notebook's."""
-        from dataclasses import replace
-
-        from . import mnist
-
-        values = settings.Options.from_traits(self)
-        if values.cell_timeout is None or values.cell_timeout <= 0:
-            values = replace(values, cell_timeout=values.timeout)
-        return values.with_mnist_dir(mnist.find_mnist_dir(values.mnist_dir))
+        return resolved(settings.Options.from_traits(self))
 
     def worker(self, options: settings.Options | None = None):
         """One warm sandboxed worker per autograde run (per options), kept for all its notebooks."""
@@ -222,6 +216,18 @@ class SandboxedExecute(Execute):
             _workers[options] = Worker(options=options)
             atexit.register(_workers[options].close)
         return _workers[options]
+
+
+@functools.cache
+def resolved(values: settings.Options) -> settings.Options:
+    """``values`` with MNIST's folder found (and verified) once per run, and "no cell limit" made the notebook's."""
+    from dataclasses import replace
+
+    from . import mnist
+
+    if values.cell_timeout is None or values.cell_timeout <= 0:
+        values = replace(values, cell_timeout=values.timeout)
+    return values.with_mnist_dir(mnist.find_mnist_dir(values.mnist_dir))
 
 
 @contextlib.contextmanager
