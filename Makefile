@@ -49,3 +49,4 @@ lint: install
 bench: install
 	$(BIN)/python benchmarks/selfcheck.py
 	$(BIN)/python benchmarks/batch.py
+	$(BIN)/python benchmarks/nbgrader_autograde.py

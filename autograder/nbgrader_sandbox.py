@@ -1,128 +1,375 @@
 """nbgrader's autograde with the student's code in the sandbox: a drop-in for nbgrader's ``Execute`` step.
 
-nbgrader's own model runs the student's cells and the test cells in one kernel, where student code can rewrite
-what the test cells call. :class:`SandboxedExecute` instead runs the notebook's own cells in the kit's sandboxed
-worker, runs each autograded test cell's checks in this (judge) process against it, and writes each verdict
-as that test cell's output: a line on stdout when it passed, an error carrying the feedback when it failed.
-nbgrader's ``SaveAutoGrades`` then scores the cells from those outputs as usual. ``nbgrader_config.py`` puts it
-in place of ``Execute`` in ``Autograde.autograde_preprocessors``.
+:class:`SandboxedExecute` runs the notebook as nbgrader's ``Execute`` would, every code cell in order in the
+submission's autograded folder, but in the kit's sandboxed worker (one forked child per notebook from a zygote
+kept warm for the whole ``nbgrader autograde`` run) instead of a Jupyter kernel, and writes each cell's outputs,
+errors and time-outs back into the notebook as ``Execute`` writes them. Test cells that call the kit's
+``check("id")`` / ``check_hidden("id")`` are the exception: they do not run beside the student's code, their checks
+run in this (judge) process against the sandboxed notebook, and each verdict becomes that cell's outputs. Every
+other test cell runs in the student's process, as in stock nbgrader (and under its trust model). nbgrader's
+``SaveAutoGrades`` then scores every cell from its outputs as usual. ``nbgrader_config.py`` puts this class in
+place of ``Execute`` in ``Autograde.autograde_preprocessors``.
 """
 from __future__ import annotations
 
+import ast
 import atexit
-import importlib
-import re
+import base64
+import contextlib
+import functools
+import os
 import tempfile
+import types
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 from nbgrader.preprocessors import Execute
 
 from . import options as settings
-from .pipeline import grade
+from .judge import failed
+from .pipeline import Graded, judge, subject_of
+from .screening import review_note
+from .subject.executing import MAX_FILE_BYTES, MAX_FILES, OUTPUTS_PROBE, safe_relative
 from .units import UnknownUnit, all_units, unit_of
 
-CALL = re.compile(r"\b(check|check_hidden)\(([^)]*)\)")
-CHECK_ID = re.compile(r"""["']([\w.]+)["']""")
+#: What the kit's test cells call: a call of one of these with string constants only names checks.
+KIT_CALLS = ("check", "check_hidden")
+#: The probes of a notebook of no unit (nbgrader's own test notebooks): none, only its cells run.
+NO_UNIT = types.SimpleNamespace(probes_module="")
 _workers: dict = {}
 
 
-class SandboxedExecute(Execute):
-    """Run the notebook in the sandbox and turn each autograded test cell's checks into its outputs.
+@dataclass
+class Plan:
+    """Which cells run in the sandbox (``run``, by index) and which test cells are judged here (``kit``)."""
 
-    A subclass of nbgrader's ``Execute``, so ``c.Execute`` settings and ``--no-execute`` reach it; its own settings
-    (and its ``timeout``, the limit of one cell, with the kit's default) are those of :mod:`autograder.options`.
+    run: list[int] = field(default_factory=list)
+    kit: dict[int, list] = field(default_factory=dict)  # index -> [(check or None, label, check id)]
+
+    @property
+    def checks(self) -> list:
+        """Every check the kit cells name, each once."""
+        return list({found[0].id: found[0] for calls in self.kit.values() for found in calls if found[0]}.values())
+
+
+class SandboxedExecute(Execute):
+    """Run the notebook in the sandbox as nbgrader's ``Execute`` would; judge the kit's test cells here.
+
+    A subclass of nbgrader's ``Execute``, so ``c.Execute`` settings (``enabled`` / ``--no-execute``, ``timeout``,
+    ``allow_errors``, ``interrupt_on_timeout``, ``error_on_timeout``, ``skip_cells_with_tag``) reach it; its own
+    settings are those of :mod:`autograder.options` (``timeout``, the limit of one cell, with the kit's default).
     """
 
     # One trait per setting of autograder.options, declared there with its default (a class body is a dict).
     locals().update(settings.traits())
 
     def preprocess(self, nb, resources):
-        """Grade ``nb``; every autograded test cell gets the outputs of its verdict."""
-        tests = [cell for cell in nb.cells if is_autograded_test(cell)]
-        with tempfile.TemporaryDirectory(prefix="gluon-grader-nbgrader-") as folder:
-            path = Path(folder) / "submission.ipynb"
-            nbformat.write(nb, path)
-            verdicts = self.run_tests(path, tests, self.unit(nb, resources))
-        for cell in tests:
-            cell.outputs = outputs_of(verdicts[id(cell)])
+        """Run ``nb`` in the sandbox; every executed cell gets its outputs, every kit test cell its verdict."""
+        self.check_kernel(nb)
+        plan = plan_of(nb, self.skip_cells_with_tag)
+        folder = Path((resources.get("metadata") or {}).get("path") or ".")
+        data = nbformat.writes(nb).encode()
+        unit = self.unit(data, resources, plan)
+        with tempfile.TemporaryDirectory(prefix="gluon-grader-nbgrader-") as scratch:
+            path = Path(scratch) / notebook_name(resources)
+            path.write_bytes(data)
+            reply, graded, stopped = self.run_notebook(path, data, plan, unit, self.files_of(folder))
+        self.write_files(folder, reply)
+        self.write_outputs(nb, plan, reply, graded, stopped)
         return nb, resources
 
-    def unit(self, nb, resources):
-        """The unit graded: the nbgrader assignment's, else the one the notebook's metadata names."""
-        assignment = (resources.get("nbgrader") or {}).get("assignment")
-        if assignment in all_units():
-            return all_units()[assignment]
-        try:
-            return unit_of(notebook=nbformat.writes(nb).encode())
-        except UnknownUnit:
-            return None
+    def check_kernel(self, nb) -> None:
+        """Refuse what stock nbgrader cannot run either, with jupyter_client's error, and any non-Python kernel."""
+        from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
-    def run_tests(self, path: Path, tests: list, unit) -> dict:
-        """``{id(cell): [(label, feedback or None)]}``, the checks run against the sandboxed notebook."""
-        named = {id(cell): checks_of(cell) for cell in tests}
-        checks = list({check.id: check for found in named.values() for check, _ in found}.values())
-        if unit is None or not checks:
-            return {key: [] for key in named}
-        graded = grade(path, unit, self.options(), worker=self.worker(), checks=checks).by_id()
-        return {key: [verdict(graded[check.id], label) for check, label in found] for key, found in named.items()}
+        name = self.kernel_name or (nb.metadata.get("kernelspec") or {}).get("name") or "python3"
+        name = "python3" if name == "python" else name  # jupyter_client's KernelManager does the same
+        spec = KernelSpecManager().get_kernel_spec(name)  # NoSuchKernel: "No such kernel named blah", as stock
+        if (spec.language or "").lower() != "python":
+            raise NoSuchKernel(f"{name} (a {spec.language} kernel: the sandboxed autograde runs Python only)")
+
+    def unit(self, notebook: bytes, resources, plan: Plan):
+        """The unit graded: the nbgrader assignment's, else the notebook's metadata's, else its checks'."""
+        from .units import unit_of_check
+
+        assignment = (resources.get("nbgrader") or {}).get("assignment")
+        units = all_units()
+        if assignment in units:
+            return units[assignment]
+        try:
+            return unit_of(notebook=notebook)
+        except UnknownUnit:
+            return unit_of_check(plan.checks[0]) if plan.checks else None
+
+    def run_notebook(self, path: Path, data: bytes, plan: Plan, unit, files: dict):
+        """``(the cells' outputs and written files, the kit checks graded, why the notebook stopped or None)``."""
+        checks = plan.checks
+        note = review_note(path) if checks else None
+        job = {"run": plan.run, "files": files}
+        options = self.options()
+        graded = Graded([])
+        with subject_of(path, data, unit or NO_UNIT, options, self.worker(options), nbgrader=job) as subject:
+            reply = subject.probe(OUTPUTS_PROBE)
+            if checks and not note:
+                with hypothesis_home(path.parent):
+                    graded = judge(subject, checks)
+            stopped = (subject.stopped, (subject.cell or {}).get("number")) if subject.stopped else None
+        if note:
+            graded = Graded([failed(check, note) for check in checks], [note], held=True)
+        return reply, graded, stopped
+
+    def files_of(self, folder: Path) -> dict:
+        """The assignment's files in the autograded folder, to run beside (notebooks aside: they hold test cells)."""
+        files, room = {}, MAX_FILE_BYTES
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            relative = path.relative_to(folder).as_posix()
+            if path.is_symlink() or not path.is_file() or path.suffix == ".ipynb" or ".ipynb_checkpoints" in relative:
+                continue
+            size = path.stat().st_size
+            if len(files) >= MAX_FILES or size > room:
+                self.log.warning("Not sent to the sandbox (more than %d files or %d MB): %s", MAX_FILES,
+                                 MAX_FILE_BYTES >> 20, relative)
+                continue
+            room -= size
+            files[relative] = base64.b64encode(path.read_bytes()).decode()
+        return files
+
+    def write_files(self, folder: Path, reply: dict) -> None:
+        """Write what the cells created or changed into the autograded folder, as a kernel there would have.
+
+        The list comes from the student's process: every path is checked to stay inside the folder, and the
+        sandbox's limits are applied again here.
+        """
+        files = reply.get("files") if isinstance(reply.get("files"), dict) else {}
+        room = MAX_FILE_BYTES
+        for number, (relative, data) in enumerate(files.items()):
+            content = decoded(data)
+            target = folder / str(relative)
+            if content is None or number >= MAX_FILES or len(content) > room or not safe_relative(str(relative)) \
+                    or target.is_symlink() or not Path(os.path.realpath(target.parent)).is_relative_to(
+                        os.path.realpath(folder)):
+                self.log.warning("Not written back from the sandbox: %r", relative)
+                continue
+            room -= len(content)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        for relative in reply.get("skipped") or []:
+            self.log.warning("A file the notebook wrote is too large to keep (limit %d MB): %s",
+                             MAX_FILE_BYTES >> 20, relative)
+
+    def write_outputs(self, nb, plan: Plan, reply: dict, graded: Graded, stopped) -> None:
+        """Each run cell's outputs and execution count, each kit cell's verdict; stock's errors where it stops."""
+        ran = {cell["index"]: cell for cell in reply.get("cells") or [] if isinstance(cell, dict)}
+        results = graded.by_id()
+        count = 0
+        for index, cell in enumerate(nb.cells):
+            if index in plan.kit:
+                count += 1
+                cell.outputs = outputs_of([verdict(results, found) for found in plan.kit[index]])
+                cell.execution_count = count
+            elif index in plan.run:
+                count += 1
+                cell.execution_count = count
+                cell.outputs = self.cell_outputs(cell, ran.get(index), stopped)
+                for output in cell.outputs:
+                    if output.output_type == "execute_result":
+                        output.execution_count = count
+            else:
+                continue
+            self.raise_unless_allowed(cell, index)
+
+    def cell_outputs(self, cell, result: dict | None, stopped) -> list:
+        """The outputs of one run cell; a time-out as nbgrader's ``error_on_timeout`` (or its exception)."""
+        if result is None:  # the notebook was stopped as a whole: no outputs came back
+            return [not_run(cell, stopped)] if stopped else []
+        outputs = [clean for output in result.get("outputs") or [] if (clean := cleaned(output)) is not None]
+        if result.get("timeout"):
+            if not self.interrupt_on_timeout:
+                from nbclient.exceptions import CellTimeoutError
+
+                raise CellTimeoutError.error_from_timeout_and_cell("Cell execution timed out", self.timeout, cell)
+            timeout = self.error_on_timeout or {"ename": "KeyboardInterrupt", "evalue": "", "traceback": []}
+            outputs.append(error(timeout["ename"], timeout.get("evalue", ""), list(timeout.get("traceback", []))))
+        return outputs
+
+    def raise_unless_allowed(self, cell, index: int) -> None:
+        """``allow_errors = False``: the first error stops the notebook, with nbclient's exception, as stock."""
+        from nbclient.exceptions import CellExecutionError
+
+        errors = [output for output in cell.outputs if output.output_type == "error"]
+        allowed = not self.force_raise_errors and (self.allow_errors or "raises-exception" in cell.metadata.get(
+            "tags", []) or (errors and errors[0].ename in self.allow_error_names))
+        if errors and not allowed:
+            raise CellExecutionError.from_cell_and_msg(cell, errors[0])
 
     def options(self) -> settings.Options:
-        """This run's options, MNIST's folder resolved."""
-        from . import mnist
+        """This run's options, MNIST's folder resolved; no cell limit (``timeout`` None or <= 0): the notebook's."""
+        return resolved(settings.Options.from_traits(self))
 
-        values = settings.Options.from_traits(self)
-        return values.with_mnist_dir(mnist.find_mnist_dir(values.mnist_dir))
-
-    def worker(self):
-        """One warm sandboxed worker per autograde run, kept for all its notebooks."""
+    def worker(self, options: settings.Options | None = None):
+        """One warm sandboxed worker per autograde run (per options), kept for all its notebooks."""
         from .runner.worker import Worker
 
-        options = self.options()
+        options = options or self.options()
         if options not in _workers:
             _workers[options] = Worker(options=options)
             atexit.register(_workers[options].close)
         return _workers[options]
 
 
+@functools.cache
+def resolved(values: settings.Options) -> settings.Options:
+    """``values`` with MNIST's folder found (and verified) once per run, and "no cell limit" made the notebook's."""
+    from dataclasses import replace
+
+    from . import mnist
+
+    if values.cell_timeout is None or values.cell_timeout <= 0:
+        values = replace(values, cell_timeout=values.timeout)
+    return values.with_mnist_dir(mnist.find_mnist_dir(values.mnist_dir))
+
+
+@contextlib.contextmanager
+def hypothesis_home(folder: Path):
+    """Hypothesis's folder in ``folder`` while checks run: it would otherwise leave ``.hypothesis/`` in the course."""
+    from hypothesis import configuration
+
+    previous = getattr(configuration, "__hypothesis_home_directory", None)
+    configuration.set_hypothesis_home_dir(str(folder / ".hypothesis"))
+    try:
+        yield
+    finally:
+        configuration.set_hypothesis_home_dir(previous)
+
+
+def plan_of(nb, skip_tag: str = "skip-execution") -> Plan:
+    """What runs where: non-blank code cells in order (as nbclient skips blank and tagged ones), kit cells apart."""
+    plan = Plan()
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or not cell.source.strip() or skip_tag in cell.metadata.get("tags", []):
+            continue
+        calls = kit_calls(cell.source) if is_autograded_test(cell) else []
+        if calls:
+            plan.kit[index] = [resolve(function, check_id) for function, check_id in calls]
+        else:
+            plan.run.append(index)
+    return plan
+
+
 def is_autograded_test(cell) -> bool:
     """A locked, graded code cell without a solution: nbgrader's autograded test cell."""
     meta = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
-def checks_of(cell) -> list:
-    """``[(check, label)]`` for each ``check("id")`` / ``check_hidden("id")`` call in the cell's source."""
-    from .units import find_check
+def kit_calls(source: str) -> list[tuple[str, str]]:
+    """``[(function, check id)]`` of each ``check("id", ...)`` / ``check_hidden(...)`` call in the source, in order.
 
-    found = []
-    for function, arguments in CALL.findall(cell.source):
-        for check_id in CHECK_ID.findall(arguments):
-            if function == "check_hidden":
-                hidden = importlib.import_module("instructor.hidden_checks")
-                found.append((hidden.find_hidden(check_id), "hidden test"))
-            else:
-                found.append((find_check(check_id), None))
-    return found
+    Parsed, not searched: a call in a comment or a string is no call, and a call with anything but string
+    constants (an instructor's own ``check(answer)``) is not the kit's.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    calls = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.args or node.keywords:
+            continue
+        function = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+        if function in KIT_CALLS and all(isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+                                         for arg in node.args):
+            calls += [((node.lineno, node.col_offset, n), function, arg.value) for n, arg in enumerate(node.args)]
+    return [(function, check_id) for _, function, check_id in sorted(calls)]
 
 
-def verdict(result, label) -> tuple[str, str | None]:
+def resolve(function: str, check_id: str) -> tuple:
+    """``(check or None when no unit has it, label of its passing line, check id)``."""
+    visible, hidden = known_checks()
+    if function == "check_hidden":
+        return hidden.get(check_id), "hidden test", check_id
+    return visible.get(check_id), None, check_id
+
+
+@functools.cache
+def known_checks() -> tuple[dict, dict]:
+    """``({id: check}, {id: hidden check})`` of every unit, looked up once per run (finding units is not free)."""
+    units = all_units().values()
+    return ({one.id: one for unit in units for one in unit.checks},
+            {one.id: one for unit in units for one in unit.hidden_checks})
+
+
+def notebook_name(resources) -> str:
+    """The notebook's file name, as the student's cells see it in error messages."""
+    name = (resources.get("nbgrader") or {}).get("notebook") or (resources.get("unique_key")) or "submission"
+    return Path(str(name)).name + ".ipynb"
+
+
+def verdict(results: dict, found: tuple) -> tuple[str, str | None]:
     """``(what the passing line calls the check, feedback or None when it passed)``."""
+    check, label, check_id = found
+    result = results.get(check.id) if check else None
+    if result is None:
+        return check_id, f"This test cell names a check the grader does not know ({check_id}); ask your instructor."
     name = label or result.title
     if result.passed:
         return f"passed: {name} ({result.score:g}/{result.max_score:g})", None
     return name, result.feedback
 
 
+
 def outputs_of(verdicts: list) -> list:
     """The test cell's outputs: one stdout line per passed check, one error with every failure's feedback."""
     passed = [line for line, feedback in verdicts if feedback is None]
-    failed = [feedback for _, feedback in verdicts if feedback is not None]
-    if not verdicts:
-        failed = ["This test cell names no check the grader knows; ask your instructor."]
-    outputs = [nbformat.v4.new_output("stream", name="stdout", text="\n".join(passed) + "\n")] if passed else []
-    if failed:
-        message = "\n".join(failed)
-        outputs.append(nbformat.v4.new_output("error", ename="AssertionError", evalue=message,
-                                              traceback=["AssertionError: " + message]))
+    failed_ = [feedback for _, feedback in verdicts if feedback is not None]
+    outputs = [stream("stdout", "\n".join(passed) + "\n")] if passed else []
+    if failed_:
+        message = "\n".join(failed_)
+        outputs.append(error("AssertionError", message, ["AssertionError: " + message]))
     return outputs
+
+
+def decoded(data) -> bytes | None:
+    """The bytes of a file sent back as base64, or None when it is not."""
+    try:
+        return base64.b64decode(data, validate=True) if isinstance(data, str) else None
+    except ValueError:
+        return None
+
+
+def cleaned(output) -> dict | None:
+    """An output as sent by the student's process, rebuilt from the fields a kernel's output has (None: not one).
+
+    Whatever else the process sent is dropped, so no reply it forges can make the notebook invalid.
+    """
+    if not isinstance(output, dict):
+        return None
+    kind = output.get("output_type")
+    if kind == "stream" and output.get("name") in ("stdout", "stderr") and isinstance(output.get("text"), str):
+        return stream(output["name"], output["text"])
+    text = (output.get("data") or {}).get("text/plain") if isinstance(output.get("data"), dict) else None
+    if kind == "execute_result" and isinstance(text, str):
+        return nbformat.from_dict({"output_type": kind, "data": {"text/plain": text}, "metadata": {},
+                                   "execution_count": None})
+    traceback = output.get("traceback")
+    if kind == "error" and isinstance(traceback, list):
+        return error(str(output.get("ename")), str(output.get("evalue")), [str(line) for line in traceback])
+    return None
+
+
+def stream(name: str, text: str):
+    """A stream output (built directly: nbformat's ``new_output`` validates each one, and nbconvert validates the
+    whole notebook after this step anyway)."""
+    return nbformat.from_dict({"output_type": "stream", "name": name, "text": text})
+
+
+def error(ename: str, evalue: str, traceback: list):
+    """An error output."""
+    return nbformat.from_dict({"output_type": "error", "ename": ename, "evalue": evalue, "traceback": traceback})
+
+
+def not_run(cell, stopped) -> dict:
+    """The error output of a cell whose outcome never came back: the notebook was stopped (time limit, crash)."""
+    reason, _ = stopped
+    return error("NotebookStopped", reason, [f"NotebookStopped: {reason}; this cell's own outcome is unknown"])

@@ -93,8 +93,10 @@ def traits() -> dict:
     from traitlets import Float, Integer, Unicode
 
     kinds = {float: Float, int: Integer, str: Unicode}
-    return {setting.trait_name: kinds[setting.kind](setting.default, allow_none=setting.default is None,
-                                                    help=setting.help).tag(config=True) for setting in SETTINGS}
+    # nbgrader's own settings keep nbgrader's ``None`` (``c.Execute.timeout = None``: no limit per cell).
+    return {setting.trait_name: kinds[setting.kind](setting.default, allow_none=setting.default is None or
+                                                    setting.nbgrader_own, help=setting.help).tag(config=True)
+            for setting in SETTINGS}
 
 
 def markdown_table() -> str:

@@ -63,10 +63,13 @@ def judge(subject, checks) -> Graded:
 
 
 @contextlib.contextmanager
-def subject_of(path, notebook: bytes, unit, options: Options, worker=None):
-    """The notebook, loaded and ready for probes: in ``worker``'s sandbox, or in this process."""
+def subject_of(path, notebook: bytes, unit, options: Options, worker=None, **job):
+    """The notebook, loaded and ready for probes: in ``worker``'s sandbox, or in this process.
+
+    ``job`` is passed on to the worker (``nbgrader=``: run it as nbgrader's autograde would).
+    """
     if worker is not None:
-        with worker.subject(notebook, unit, Path(path).name) as remote:
+        with worker.subject(notebook, unit, Path(path).name, **job) as remote:
             yield remote
         return
     from .subject.local import LocalSubject

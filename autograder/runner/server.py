@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .. import protocol
 from ..contract import Event, malformed
+from ..subject import executing
 from ..subject.notebook import load_notebook
 from ..subject.probing import ProbeContext, answer
 from . import channel
@@ -42,8 +43,12 @@ def serve(notebook, scratch: str, request_fd: int, reply_fd: int, settings: dict
     def on_student(name):
         channel.send(reply_fd, channel.CHILD, {"kind": Event.STUDENT.value, "name": name})
 
-    namespace, report = load_notebook(notebook, cell_timeout=settings["cell_timeout"], workdir=scratch,
-                                      on_cell=on_cell)
+    nbgrader = settings.get("nbgrader")
+    if nbgrader:  # nbgrader's autograde: the chosen cells, test cells among them, in the assignment's files
+        namespace, report, outputs = run_for_nbgrader(notebook, scratch, nbgrader, settings, on_cell)
+    else:
+        namespace, report = load_notebook(notebook, cell_timeout=settings["cell_timeout"], workdir=scratch,
+                                          on_cell=on_cell)
     context = ProbeContext(namespace, report, probes=settings["probes"], scratch=scratch,
                            mnist_dir=settings.get("mnist_dir"), mnist_images=MNIST_IMAGES, on_student=on_student,
                            mnist_labels=MNIST_LABELS)
@@ -53,6 +58,9 @@ def serve(notebook, scratch: str, request_fd: int, reply_fd: int, settings: dict
         _, request = requests.read()
         if request.get("op") != "probe":
             return
+        if nbgrader and request.get("name") == executing.OUTPUTS_PROBE:
+            channel.write_all(reply_fd, reply_frame({"status": "ok", **outputs()}))
+            continue
         try:
             reply = answer(context, request["name"], request.get("args", {}), timeout=settings["probe_timeout"])
         except Exception as error:  # noqa: BLE001  (one broken probe fails its checks, not the ones after it)
@@ -66,3 +74,23 @@ def reply_frame(reply: dict) -> bytes:
         return channel.encode(channel.CHILD, {"kind": Event.REPLY.value, "data": reply})
     except protocol.ProtocolError as error:
         return channel.encode(channel.CHILD, {"kind": Event.REPLY.value, "data": malformed(str(error))})
+
+
+def run_for_nbgrader(notebook, scratch: str, job: dict, settings: dict, on_cell):
+    """Run the cells nbgrader's autograde runs, in ``scratch/work`` with the assignment's files.
+
+    Returns the namespace, the load report and a function answering :data:`~executing.OUTPUTS_PROBE`: the cells'
+    outputs and the files they wrote, read once, before any probe could write files of its own.
+    """
+    import os
+
+    workdir = os.path.join(scratch, executing.WORK)
+    shipped = executing.unpack_files(workdir, job.get("files") or {})
+    namespace, report, cells = executing.run_cells(notebook, job["run"], cell_timeout=settings["cell_timeout"],
+                                                   workdir=workdir, on_cell=on_cell)
+    written = executing.written_files(workdir, shipped)
+
+    def outputs() -> dict:
+        return {"cells": cells, **written}
+
+    return namespace, report, outputs

@@ -72,9 +72,9 @@ class Worker:
         return self.process is not None and self.process.poll() is None
 
     @contextmanager
-    def subject(self, notebook: bytes, unit, name: str = "submission.ipynb"):
+    def subject(self, notebook: bytes, unit, name: str = "submission.ipynb", *, nbgrader: dict | None = None):
         """Run ``notebook`` in a fresh child, with ``unit``'s probes; yield its :class:`RemoteSubject`; always clean
-        up after it.
+        up after it. ``nbgrader`` (cells to run, the assignment's files) runs it as nbgrader's autograde would.
 
         Raises :class:`SandboxLost` at the end when the zygote ended under the submission (the worker restarts it
         on next use).
@@ -87,7 +87,8 @@ class Worker:
                                    "settings": {"cell_timeout": self.cell_timeout, "probe_timeout": self.probe_timeout,
                                                 "mnist_dir": MNIST if self.isolation.sandboxed and
                                                 self.mnist_dir else self.mnist_dir,
-                                                "probes": unit.probes_module, "sealed": sealed_packages()}})
+                                                "probes": unit.probes_module, "sealed": sealed_packages(),
+                                                **({"nbgrader": nbgrader} if nbgrader else {})}})
         try:
             remote.wait_loaded()
             yield remote
