@@ -11,7 +11,6 @@ and the sandboxed worker ends with the run (and with nbgrader when it is killed)
 A kit notebook (sandboxed course only) mixes the kit's ``check()`` cells with plain test cells: a ``check("id")``
 in a comment is no check, a partial score printed as a value counts, a plain ``assert`` is nbgrader's to score.
 """
-import json
 import os
 import shutil
 import signal
@@ -22,9 +21,9 @@ import uuid
 from pathlib import Path
 
 import nbformat
+import nbgrader
 import pytest
 
-import nbgrader
 from autograder.nbgrader_sandbox import kit_calls
 from autograder.units import unit
 
@@ -39,7 +38,8 @@ NOTEBOOKS = {
     "p_basic": ("submitted-unchanged.ipynb", {"foo": "submitted-unchanged.ipynb", "bar": "submitted-changed.ipynb",
                                               "spam": "submitted-cheat-attempt.ipynb",
                                               "eggs": "submitted-cheat-attempt-alternative.ipynb"}),
-    "p_auto": ("autotest-multi.ipynb", {"foo": "autotest-multi-unchanged.ipynb", "bar": "autotest-multi-changed.ipynb"}),
+    "p_auto": ("autotest-multi.ipynb", {"foo": "autotest-multi-unchanged.ipynb",
+                                        "bar": "autotest-multi-changed.ipynb"}),
     "p_hidden": ("test-hidden-tests.ipynb", {"foo": "release"}),
     "p_side": ("side-effects.ipynb", {"foo": "side-effects.ipynb"}),
     "p_relative": ("open_relative_file.ipynb", {"foo": "open_relative_file.ipynb"}),
@@ -56,7 +56,8 @@ CELL_TIMEOUT = 2
 def kit_notebook() -> nbformat.NotebookNode:
     """The reference count_parameters, a kit check cell, and plain test cells of every kind nbgrader scores."""
     solution = nbformat.read(ROOT / "solutions" / "plumbing" / "plumbing.ipynb", as_version=4)
-    answer = next(cell for cell in solution.cells if cell.metadata.get("nbgrader", {}).get("grade_id") == "count_parameters")
+    answer = next(cell for cell in solution.cells
+                  if cell.metadata.get("nbgrader", {}).get("grade_id") == "count_parameters")
     check_id = next(check.id for check in unit("plumbing").checks if check.exercise == "count_parameters")
     nb = nbformat.v4.new_notebook(metadata={"gluon_grader": {"unit": "plumbing"}, "kernelspec": {
         "name": "python3", "display_name": "Python 3", "language": "python"}})
@@ -91,7 +92,8 @@ def config(course: Path, stock: bool) -> None:
             "c.ClearSolutions.code_stub = dict(python='# YOUR CODE HERE')\n")  # as nbgrader's hidden-tests test
     if stock:
         text += ("from nbgrader.converters import Autograde\n"
-                 "c.Autograde.autograde_preprocessors = Autograde.class_traits()['autograde_preprocessors'].default()\n")
+                 "c.Autograde.autograde_preprocessors = "
+                 "Autograde.class_traits()['autograde_preprocessors'].default()\n")
     (course / "nbgrader_config.py").write_text(text)
 
 
@@ -359,7 +361,7 @@ def test_execute_settings_are_honoured(case, tmp_path):
     execute.preprocess(nb, resources)
     assert [[(kind, name, text) for kind, name, text in shown(cell)] for cell in nb.cells] == [
         [(kind, name, text if text is not None else shown_text) for (kind, name, text), (_, _, shown_text)
-         in zip(want, shown(cell))] for want, cell in zip(expected, nb.cells)]
+         in zip(want, shown(cell), strict=True)] for want, cell in zip(expected, nb.cells, strict=True)]
 
 
 @pytest.mark.parametrize("kernelspec, message", [
