@@ -1,5 +1,5 @@
 # The two set-up commands of gluon-grader (see README.md):
-#   make selfcheck  - install, then grade the reference solutions and print the score table
+#   make selfcheck  - install, then grade every unit's reference solutions and print the score tables
 #   make test       - install, then run the kit's own test suite (what .ci/run calls, after make lint)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -37,7 +37,7 @@ browser:
 install: $(VENV)/.installed sandbox browser
 
 selfcheck: install
-	$(BIN)/python -m pytest autograder --assert=plain --submission solutions/plumbing/plumbing.ipynb
+	$(BIN)/python -m pytest autograder --assert=plain $(foreach notebook,$(sort $(wildcard solutions/*/*.ipynb)),--submission $(notebook))
 
 test: install
 	$(BIN)/python -m pytest tests
