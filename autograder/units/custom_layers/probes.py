@@ -15,6 +15,7 @@ import numpy as np
 from mxnet import autograd, gluon, nd
 from mxnet.gluon import nn
 
+from ...subject.describe import as_plain_value, qualified, type_names
 from ...subject.probing import ProbeContext, probe
 
 #: Block classes a layer of the student's own may derive from; any other MXNet class in its MRO is a built-in.
@@ -22,16 +23,6 @@ OWN_BASES = ("mxnet.gluon.block.Block", "mxnet.gluon.block.HybridBlock")
 
 
 # --- describing what the student made -------------------------------------------------------------------
-
-def qualified(cls) -> str:
-    """``module.QualName`` of a class."""
-    return f"{cls.__module__}.{cls.__qualname__}"
-
-
-def type_names(obj) -> list[str]:
-    """Qualified names of the classes ``obj`` is an instance of (its MRO)."""
-    return [qualified(cls) for cls in type(obj).__mro__]
-
 
 def param_state(param, *, values: bool = True, grad: bool = False) -> dict:
     """Name, shape, and allocation state of one Parameter; its values (and gradient) when it has data."""
@@ -56,19 +47,6 @@ def params_of(ctx: ProbeContext, net, when: str, *, values: bool = True, grad: b
     with ctx.stage(f"net.collect_params() {when}"):
         params = list(net.collect_params().values())
     return [param_state(param, values=values, grad=grad) for param in params]
-
-
-def as_plain_value(value) -> dict:
-    """A value returned by student code, described without trusting it (no __eq__, no __int__ of its own)."""
-    if isinstance(value, (bool, np.bool_)):
-        return {"kind": "bool", "value": bool(value)}
-    if type(value) is int or isinstance(value, np.integer):
-        return {"kind": "int", "value": int(value)}
-    if type(value) is float or isinstance(value, np.floating):
-        return {"kind": "float", "value": float(value)}
-    if isinstance(value, nd.NDArray):
-        return {"kind": "NDArray", "value": value.asnumpy()}
-    return {"kind": type(value).__name__, "value": None}
 
 
 def child_blocks(block) -> list[dict]:

@@ -21,32 +21,13 @@ import numpy as np
 from mxnet import autograd, gluon, nd
 from mxnet.gluon import nn
 
+from ...subject.describe import as_plain_value, call_text, type_names, written_methods
 from ...subject.probing import ProbeContext, probe
 
 HYBRID_BLOCK = "mxnet.gluon.block.HybridBlock"
 
 
 # --- describing what the student made -------------------------------------------------------------------
-
-def call_text(name: str, kwargs: dict) -> str:
-    """How a call looks in the notebook, e.g. ``HybridMLP(hidden=(3,), num_outputs=2)``."""
-    shown = ", ".join(f"{key}={tuple(value) if isinstance(value, list) else value!r}" for key, value in kwargs.items())
-    return f"{name}({shown})"
-
-
-def type_names(obj) -> list[str]:
-    """Qualified names of the classes ``obj`` is an instance of (its MRO)."""
-    return [f"{cls.__module__}.{cls.__qualname__}" for cls in type(obj).__mro__]
-
-
-def written_methods(cls) -> list[str]:
-    """The methods ``cls`` has from classes written outside MXNet (the student's own code), sorted."""
-    own = set()
-    for klass in cls.__mro__:
-        if not klass.__module__.startswith(("mxnet.", "builtins")):
-            own |= {key for key, value in vars(klass).items() if callable(value)}
-    return sorted(own)
-
 
 def class_facts(obj) -> dict:
     """Whether ``obj`` is a class, its bases, and the methods written in the notebook."""
@@ -67,19 +48,6 @@ def param_values(net) -> list[dict]:
         states.append({"name": str(param.name), "shape": [max(int(n), 0) for n in param.shape], "value": value,
                        "data_error": None if value is not None else "DeferredInitializationError"})
     return states
-
-
-def as_plain_value(value) -> dict:
-    """A value returned by student code, described without trusting it (no __eq__, no __float__ of its own)."""
-    if isinstance(value, (bool, np.bool_)):
-        return {"kind": "bool", "value": bool(value)}
-    if type(value) is int or isinstance(value, np.integer):
-        return {"kind": "int", "value": int(value)}
-    if type(value) is float or isinstance(value, np.floating):
-        return {"kind": "float", "value": float(value)}
-    if isinstance(value, nd.NDArray):
-        return {"kind": "NDArray", "value": value.asnumpy()}
-    return {"kind": type(value).__name__, "value": None}
 
 
 def names_text(value, path) -> dict:

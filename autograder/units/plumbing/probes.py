@@ -12,20 +12,10 @@ import numpy as np
 from mxnet import gluon, nd
 from mxnet.gluon import nn
 
+from ...subject.describe import as_plain_value, call_text, type_names, written_methods
 from ...subject.probing import ProbeContext, probe
 
 # --- describing what the student made -------------------------------------------------------------------
-
-def call_text(name: str, kwargs: dict) -> str:
-    """How a call looks in the notebook, e.g. ``build_mlp(hidden=(3,), num_outputs=2)``."""
-    shown = ", ".join(f"{key}={tuple(value) if isinstance(value, list) else value!r}" for key, value in kwargs.items())
-    return f"{name}({shown})"
-
-
-def type_names(obj) -> list[str]:
-    """Qualified names of the classes ``obj`` is an instance of (its MRO)."""
-    return [f"{cls.__module__}.{cls.__qualname__}" for cls in type(obj).__mro__]
-
 
 def param_state(param) -> dict:
     """Name, shape, and allocation state of one Parameter; its values when it has data."""
@@ -64,15 +54,6 @@ def dense_layers(block) -> list[dict]:
     return layers
 
 
-def written_methods(cls) -> list[str]:
-    """The methods ``cls`` has from classes written outside MXNet (the student's own code), sorted."""
-    own = set()
-    for klass in cls.__mro__:
-        if not klass.__module__.startswith(("mxnet.", "builtins")):
-            own |= {key for key, value in vars(klass).items() if callable(value)}
-    return sorted(own)
-
-
 def unregistered_blocks(block) -> int:
     """How many Blocks ``block`` keeps in plain lists, tuples or dicts of its own attributes without registering
     them as children (Gluon's collect_params() and initialize() do not see those)."""
@@ -84,19 +65,6 @@ def unregistered_blocks(block) -> int:
         items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
         count += sum(isinstance(item, gluon.Block) and id(item) not in registered for item in items)
     return count
-
-
-def as_plain_value(value) -> dict:
-    """A value returned by student code, described without trusting it (no __eq__, no __int__ of its own)."""
-    if isinstance(value, (bool, np.bool_)):
-        return {"kind": "bool", "value": bool(value)}
-    if type(value) is int or isinstance(value, np.integer):
-        return {"kind": "int", "value": int(value)}
-    if type(value) is float or isinstance(value, np.floating):
-        return {"kind": "float", "value": float(value)}
-    if isinstance(value, nd.NDArray):
-        return {"kind": "NDArray", "value": value.asnumpy()}
-    return {"kind": type(value).__name__, "value": None}
 
 
 # --- inputs and kit-made nets ----------------------------------------------------------------------------
