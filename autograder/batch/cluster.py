@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 import uuid
+from asyncio import CancelledError
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -216,11 +217,13 @@ class ClusterScheduler(Scheduler):
         """Keep a window of submissions on the cluster and handle each result as it arrives."""
         in_flight: dict[str, Submission] = {}
         self.threads, self.counted = 0, float("-inf")
-        pending = as_completed()
+        # with_results: each result is fetched as soon as it is done, so a worker that dies right after a task
+        # rarely takes a finished result with it (Dask would grade it again; the client still writes it once)
+        pending = as_completed(with_results=True, raise_errors=False)
         self.submit_more(client, pending, in_flight)
-        for future in pending:
+        for future, outcome in pending:
             self.note_deaths(events, in_flight)
-            self.arrived(in_flight.pop(future.key), future, bar)
+            self.arrived(in_flight.pop(future.key), outcome, bar)
             self.submit_more(client, pending, in_flight)
 
     def submit_more(self, client, pending, in_flight: dict[str, Submission]) -> None:
@@ -252,19 +255,19 @@ class ClusterScheduler(Scheduler):
                 if key in in_flight:
                     self.faults.setdefault(in_flight[key], []).append(f"{WORKER_DIED} ({event.get('worker')})")
 
-    def arrived(self, submission: Submission, future, bar) -> None:
-        """Record a finished task's answer; a task Dask gave up on, or that failed or was cancelled, as such."""
-        if future.status == "finished":
-            self.answered(submission, future.result(), bar)
-        elif future.status == "cancelled":
+    def arrived(self, submission: Submission, outcome, bar) -> None:
+        """Record a task's answer; a task Dask gave up on, cancelled, or that failed otherwise, as such."""
+        if isinstance(outcome, tuple):  # an erred task's (type, exception, traceback), as as_completed yields it
+            outcome = outcome[1]
+        if isinstance(outcome, KilledWorker):
+            self.killed(submission, outcome)
+        elif isinstance(outcome, CancelledError):
             self.fault(submission, "its Dask task was cancelled")
+        elif isinstance(outcome, BaseException):
+            self.record(grader_failed(submission, f"the Dask task failed ({type(outcome).__name__}: {outcome})",
+                                      self.isolation, self.options.unit), bar)
         else:
-            error = future.exception()
-            if isinstance(error, KilledWorker):
-                self.killed(submission, error)
-            else:
-                self.record(grader_failed(submission, f"the Dask task failed ({type(error).__name__}: {error})",
-                                          self.isolation, self.options.unit), bar)
+            self.answered(submission, outcome, bar)
 
     def killed(self, submission: Submission, error: KilledWorker) -> None:
         """Put aside a submission whose workers kept dying under it (settled at the end, as at the fault bound).
