@@ -127,13 +127,10 @@ def test_a_rerun_on_the_cluster_grades_only_the_missing_ones(graded, cluster, tm
     assert grades_csv(out) == grades_csv(graded["jobs"])
 
 
-def test_an_unreachable_scheduler_is_named_with_exit_two(tmp_path):
+def test_an_unreachable_scheduler_is_named_with_exit_two(tmp_path, monkeypatch):
     make_small_class(tmp_path / "class", 1)
-    os.environ["DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT"] = "2s"  # Dask's own setting: else 30 s of retries
-    try:
-        refused = grade(tmp_path / "class", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9")
-    finally:
-        del os.environ["DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT"]
+    monkeypatch.setenv("DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT", "2s")  # Dask's own setting: else 30 s of retries
+    refused = grade(tmp_path / "class", tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9")
     assert refused.returncode == 2 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in refused.stderr, \
         failures(refused)
     assert "Traceback" not in refused.stderr and not list((tmp_path / "out").glob("*/results.json"))
