@@ -26,7 +26,14 @@ def parser() -> argparse.ArgumentParser:
                        help="nbgrader submitted/ tree (<student>/<assignment>/*.ipynb), a folder of "
                             "<student>.ipynb files, or one notebook")
     grade.add_argument("--out", type=Path, required=True, help="output folder (results are kept across runs)")
-    grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel workers (default: cores)")
+    where = grade.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                       help="parallel judge processes on this machine (default: cores)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on the workers of this Dask scheduler (tcp://host:8786; tls://... with Dask's "
+                            "security settings from its config)")
+    where.add_argument("--cluster", metavar="local:N", type=local_cluster,
+                       help="grade on a Dask cluster of N local worker processes started for the run")
     grade.add_argument("--assignment", "--unit", dest="unit", metavar="NAME",
                        help="the unit (nbgrader assignment) graded; default: found from the submissions")
     settings.add_arguments(grade.add_argument)
@@ -43,6 +50,14 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument("--course", type=Path, default=Path("."),
                              help="the course folder, with nbgrader_config.py (default: the current folder)")
     return main
+
+
+def local_cluster(text: str) -> str:
+    """``--cluster local:N`` with N a positive number, as argparse checks a value."""
+    kind, _, number = text.partition(":")
+    if kind != "local" or not number.isdigit() or int(number) < 1:
+        raise argparse.ArgumentTypeError(f"expected local:N with N >= 1 worker processes, not {text!r}")
+    return f"local:{int(number)}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,7 +104,7 @@ def gradescope_command(args) -> int:
 def grade_command(args) -> int:
     """``autograder grade``."""
     from . import mnist
-    from .batch.grade import BatchOptions, OutputUnwritable, grade_class
+    from .batch.grade import BatchOptions, ClusterUnreachable, OutputUnwritable, grade_class
     from .batch.submissions import unit_of_submissions
     from .units import UnknownUnit
 
@@ -105,10 +120,10 @@ def grade_command(args) -> int:
         print(f"autograder: {error}", file=sys.stderr)
         return 2
     options = BatchOptions(out=args.out, unit=unit, jobs=args.jobs, options=values, force=args.force,
-                           quiet=args.quiet)
+                           quiet=args.quiet, cluster=args.scheduler or args.cluster)
     try:
         summary = grade_class(args.submissions, options)
-    except FileNotFoundError as error:
+    except (FileNotFoundError, ClusterUnreachable) as error:
         print(f"autograder: {error}", file=sys.stderr)
         return 2
     except OutputUnwritable as error:

@@ -18,7 +18,6 @@ import gc
 import itertools
 import multiprocessing
 import os
-import queue
 import signal
 import time
 from collections import deque
@@ -49,7 +48,9 @@ _malloc_trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
 
 @dataclass
 class BatchOptions:
-    """How to grade a class: the unit, output folder, parallel jobs, the run's options, whether to regrade."""
+    """How to grade a class: the unit, output folder, parallel jobs, the run's options, whether to regrade, and
+    where: ``cluster`` None grades with ``jobs`` judge processes here; ``local:N`` or a Dask scheduler's address
+    (``tcp://host:8786``, ``tls://...``) grades on Dask workers (:mod:`.cluster`)."""
 
     out: Path
     unit: object
@@ -57,6 +58,7 @@ class BatchOptions:
     options: Options = field(default_factory=Options)
     force: bool = False
     quiet: bool = False
+    cluster: str | None = None
 
 
 @dataclass
@@ -105,11 +107,18 @@ def already_graded(out: Path, submission: Submission) -> bool:
 
 
 def run_all(todo: list[Submission], options: BatchOptions, isolation: Isolation | None = None) -> Scheduler:
-    """Grade ``todo`` with ``options.jobs`` judge processes, writing each result as it comes; return what happened.
+    """Grade ``todo`` with ``options.jobs`` judge processes (or on the Dask cluster ``options.cluster``), writing
+    each result as it comes; return what happened.
 
     Raises :class:`OutputUnwritable` (after stopping the judges) when a result cannot be written.
     """
-    scheduler = Scheduler(todo, options, isolation or detect())
+    if options.cluster is None:
+        kind = Scheduler
+    else:
+        from .cluster import ClusterScheduler  # dask is imported only by runs that use it (~1 s)
+
+        kind = ClusterScheduler
+    scheduler = kind(todo, options, isolation or detect())
     if todo:
         with progress_bar(len(todo), options.quiet) as bar:
             scheduler.run(bar)
@@ -288,9 +297,7 @@ class Scheduler:
 def judge_main(connection, slot: int, options: Options, unit) -> None:
     """A judge process: grade each submission the batch hands over, one at a time, until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle: it stops the judges itself
-    slots = queue.SimpleQueue()  # start_judge takes its slot from a queue (one shared by a pool, once)
-    slots.put(slot)
-    start_judge(slots, options)
+    start_judge(slot, options)
     for number in itertools.count():
         try:
             submission = connection.recv()
@@ -339,6 +346,15 @@ class OutputUnwritable(Exception):
         super().__init__(f"cannot write the output folder {out}: {error.strerror or error} ({where}). The batch "
                          "stopped; every result written so far is whole. Free space or make the folder writable "
                          "(or choose another --out), then run the same command again.")
+
+
+class ClusterUnreachable(Exception):
+    """The Dask scheduler of ``--scheduler`` cannot be reached (or its address is not one): nothing was graded."""
+
+    def __init__(self, address: str, error: Exception):
+        super().__init__(f"cannot reach the Dask scheduler at {address} ({type(error).__name__}: {error}). Nothing "
+                         "was graded; start the scheduler (`dask scheduler`) or check the address, then run the same "
+                         "command again.")
 
 
 def check_writable(out: Path) -> None:

@@ -14,18 +14,33 @@ _worker: Worker | None = None
 _options: Options | None = None
 
 
-def start_judge(slots, options: Options) -> None:
-    """Process initializer: take a worker slot (it decides the student uid) and make the worker."""
+def start_judge(slot: int, options: Options) -> Worker:
+    """Make this process's worker in ``slot`` (it decides the student uid); return it."""
     global _worker, _options
-    _worker, _options = Worker(slots.get(), options=options), options
+    _worker, _options = Worker(slot, options=options), options
+    return _worker
 
 
-def grade_submission(submission: Submission, unit) -> dict:
+def stop_judge() -> None:
+    """Close this process's worker (its zygote and sandbox), if it has one."""
+    global _worker
+    if _worker is not None:
+        _worker.close()
+        _worker = None
+
+
+def grade_submission(submission: Submission, unit, unreadable: str | None = None) -> dict:
     """Grade one submission of ``unit``; the :class:`SubmissionResult` as plain data. Never raises for the student's
-    doing."""
+    doing.
+
+    ``unreadable`` is why the notebook could not be read where it was found, when that was another machine (the
+    client of a Dask cluster reads it and ships its bytes): graded here as :func:`read_notebook` would have.
+    """
     started = time.monotonic()
     digest = submission.digest()
     try:
+        if unreadable is not None:
+            raise NotGradable(unreadable)
         notebook = read_notebook(submission)
         graded = grade(submission.path, unit, _options, worker=_worker, notebook=notebook)
         results, notes, status = graded.results, graded.notes, "graded"
