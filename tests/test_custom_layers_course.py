@@ -14,11 +14,12 @@ import sys
 
 import nbformat
 import pytest
+from unit_course import grade_both_ways, hand_in
 
 from autograder.units import unit
 
 from notebooks import ROOT, release_path, source_path, with_answer
-from test_nbgrader import config, environment, nbgrader, run
+from test_nbgrader import config, environment, nbgrader
 
 pytestmark = pytest.mark.nbgrader
 NAME = "custom_layers"
@@ -33,12 +34,6 @@ def count_unique_parameters(net):
 BOB_LOSES = {"test_count_unique_parameters_tied_net", "test_count_unique_parameters_any_tied_net",
              "test_count_unique_parameters_hidden"}
 
-
-def hand_in(course, student: str, nb) -> None:
-    folder = course / "submitted" / student / NAME
-    folder.mkdir(parents=True)
-    nbformat.write(nb, folder / f"{NAME}.ipynb")
-    (folder / "timestamp.txt").write_text("2024-06-01 11:00:00.000000 UTC")
 
 
 @pytest.fixture(scope="module")
@@ -63,25 +58,11 @@ def course(tmp_path_factory, mnist_dir):
     nbgrader("collect", NAME, cwd=course, env=env)
     (course / "submitted" / getpass.getuser()).rename(course / "submitted" / "alice")
     reference = nbformat.read(source_path(NAME), as_version=4)
-    hand_in(course, "bob", with_answer(reference, "count_unique_parameters", BOB_COUNT.lstrip()))
-    hand_in(course, "cleo", nbformat.read(release_path(NAME), as_version=4))
+    hand_in(course, NAME, "bob", with_answer(reference, "count_unique_parameters", BOB_COUNT.lstrip()))
+    hand_in(course, NAME, "cleo", nbformat.read(release_path(NAME), as_version=4))
 
-    run(["autograder", "grade", str(course / "submitted"), "--out", str(base / "graded"), "--jobs", "2", "--quiet"],
-        base, env)
-    nbgrader("autograde", NAME, "--create", cwd=course, env=env)
-    nbgrader("generate_feedback", NAME, cwd=course, env=env)
-
-    from nbgrader.api import Gradebook
-
-    grades = {}
-    with Gradebook("sqlite:///" + str(db), course_id="gluon-plumbing-test") as gradebook:
-        max_score = gradebook.find_assignment(NAME).max_score
-        for student_id in ("alice", "bob", "cleo"):
-            notebook = gradebook.find_submission_notebook(NAME, NAME, student_id)
-            grades[student_id] = {grade.name: (grade.score, grade.max_score) for grade in notebook.grades}
-    batch = {student_id: json.loads((base / "graded" / student_id / "results.json").read_text())
-             for student_id in grades}
-    return {"base": base, "course": course, "env": env, "grades": grades, "max_score": max_score, "batch": batch}
+    graded = grade_both_ways(base, course, db, env, NAME, ("alice", "bob", "cleo"))
+    return {"base": base, "course": course, "env": env, **graded}
 
 
 def test_alice_gets_every_point_hidden_tests_included(course):

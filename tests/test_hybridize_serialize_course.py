@@ -15,11 +15,12 @@ import sys
 
 import nbformat
 import pytest
+from unit_course import grade_both_ways, hand_in
 
 from autograder.units import unit
 
 from notebooks import ROOT, release_path, source_path, with_answer
-from test_nbgrader import config, environment, nbgrader, run
+from test_nbgrader import config, environment, nbgrader
 
 pytestmark = pytest.mark.nbgrader
 NAME = "hybridize_serialize"
@@ -49,13 +50,6 @@ BOB_LOSES = {"test_train_epoch_parameters_step", "test_train_epoch_hidden", "tes
              "test_save_checkpoint_resumes_exactly", "test_save_checkpoint_hidden"}
 
 
-def hand_in(course, student: str, nb) -> None:
-    """Write ``nb`` where ``nbgrader collect`` would have put the student's submission."""
-    folder = course / "submitted" / student / NAME
-    folder.mkdir(parents=True)
-    nbformat.write(nb, folder / f"{NAME}.ipynb")
-    (folder / "timestamp.txt").write_text("2024-06-01 11:00:00.000000 UTC")
-
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory, mnist_dir):
@@ -74,26 +68,12 @@ def course(tmp_path_factory, mnist_dir):
     bob = reference
     for cell, source in BOB.items():
         bob = with_answer(bob, cell, source.lstrip())
-    hand_in(course, "alice", reference)
-    hand_in(course, "bob", bob)
-    hand_in(course, "cleo", nbformat.read(release_path(NAME), as_version=4))
+    hand_in(course, NAME, "alice", reference)
+    hand_in(course, NAME, "bob", bob)
+    hand_in(course, NAME, "cleo", nbformat.read(release_path(NAME), as_version=4))
 
-    run(["autograder", "grade", str(course / "submitted"), "--out", str(base / "graded"), "--jobs", "2", "--quiet"],
-        base, env)
-    nbgrader("autograde", NAME, "--create", cwd=course, env=env)
-    nbgrader("generate_feedback", NAME, cwd=course, env=env)
-
-    from nbgrader.api import Gradebook
-
-    grades = {}
-    with Gradebook("sqlite:///" + str(db), course_id="gluon-plumbing-test") as gradebook:
-        max_score = gradebook.find_assignment(NAME).max_score
-        for student_id in ("alice", "bob", "cleo"):
-            notebook = gradebook.find_submission_notebook(NAME, NAME, student_id)
-            grades[student_id] = {grade.name: (grade.score, grade.max_score) for grade in notebook.grades}
-    batch = {student_id: json.loads((base / "graded" / student_id / "results.json").read_text())
-             for student_id in grades}
-    return {"base": base, "course": course, "env": env, "grades": grades, "max_score": max_score, "batch": batch}
+    graded = grade_both_ways(base, course, db, env, NAME, ("alice", "bob", "cleo"))
+    return {"base": base, "course": course, "env": env, **graded}
 
 
 def test_alice_gets_every_point_hidden_tests_included(course):
