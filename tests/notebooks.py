@@ -116,3 +116,13 @@ def grade_notebook(path, unit=None) -> dict:
     """Grade the notebook at ``path`` with every visible check of ``unit`` (default: plumbing):
     ``{check_id: CheckResult}``, in course order."""
     return grade_with_report(path, unit)[0]
+
+
+def ids(exercise: str, *names: str) -> set:
+    """Full check ids of ``exercise``, for the mutant tables: ``ids("MLP", "forward")`` is ``{"MLP.forward"}``."""
+    return {f"{exercise}.{name}" for name in names}
+
+
+def every_check(unit_name: str, exercise: str) -> set:
+    """Every check id of ``exercise`` in ``unit_name``: what an answer that does not do the exercise loses."""
+    return {check.id for check in units.unit(unit_name).checks if check.exercise == exercise}

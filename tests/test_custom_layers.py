@@ -15,7 +15,7 @@ import pytest
 
 from autograder.units import unit
 
-from notebooks import grade_id_of, grade_notebook, reference_notebook, with_answer, write_notebook
+from notebooks import every_check, grade_id_of, grade_notebook, ids, reference_notebook, with_answer, write_notebook
 
 UNIT = "custom_layers"
 CHECKS = [check.id for check in unit(UNIT).checks]
@@ -32,11 +32,8 @@ def case(case_id: str, grade_id: str, source: str, failing, phrase: str):
 
 def every(exercise: str) -> set:
     """Every check of ``exercise``: what an answer that does not do the exercise loses."""
-    return {cid for cid in CHECKS if EXERCISE_OF[cid] == exercise}
+    return every_check(UNIT, exercise)
 
-
-def ids(exercise: str, *names: str) -> set:
-    return {f"{exercise}.{name}" for name in names}
 
 
 MY_DENSE_HEAD = """

@@ -16,7 +16,7 @@ import pytest
 
 from autograder.units import unit
 
-from notebooks import grade_notebook, reference_notebook, with_answer, write_notebook
+from notebooks import every_check, grade_notebook, ids, reference_notebook, with_answer, write_notebook
 
 NAME = "hybridize_serialize"
 UNIT = unit(NAME)
@@ -34,12 +34,8 @@ def case(case_id: str, exercise: str, source: str, failing, phrase: str):
 
 def every(exercise: str) -> set:
     """Every check of ``exercise``: what an answer that does not do the exercise loses."""
-    return {cid for cid in CHECKS if EXERCISE_OF[cid] == exercise}
+    return every_check(UNIT.name, exercise)
 
-
-def ids(exercise: str, *names: str) -> set:
-    """Full check ids of ``exercise``: ``ids("train_epoch", "mean_loss")`` is ``{"train_epoch.mean_loss"}``."""
-    return {f"{exercise}.{name}" for name in names}
 
 
 HYBRID_HEAD = """

@@ -12,7 +12,7 @@ import pytest
 
 from autograder.units import unit
 
-from notebooks import grade_notebook, reference_notebook, with_answer, write_notebook
+from notebooks import grade_notebook, ids, reference_notebook, with_answer, write_notebook
 
 #: Gluon warns about blocks kept in plain lists, which is exactly what some of these answers do.
 pytestmark = pytest.mark.filterwarnings("ignore:.*unregistered container with Blocks:UserWarning")
@@ -22,10 +22,6 @@ def case(case_id: str, grade_id: str, source: str, failing: set, phrase: str, *m
     """One wrong answer: the solution cell ``grade_id`` becomes ``source``; ``failing`` check ids must fail."""
     return pytest.param(grade_id, dedent(source).lstrip(), frozenset(failing), phrase, id=case_id, marks=marks)
 
-
-def ids(exercise: str, *names: str) -> set:
-    """Full check ids of ``exercise``: ``ids("MLP", "forward")`` is ``{"MLP.forward"}``."""
-    return {f"{exercise}.{name}" for name in names}
 
 
 # --- build_mlp --------------------------------------------------------------------------------------------
