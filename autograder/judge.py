@@ -27,9 +27,13 @@ def failed(check: Check, feedback: str) -> CheckResult:
 
 def load_notes(subject) -> list[str]:
     """What went wrong while the notebook loaded, one line per cell, for the top of the feedback."""
+    return cell_notes(subject.probe("load_report"))
+
+
+def cell_notes(reply: dict) -> list[str]:
+    """The lines of a ``load_report`` reply: one per cell that failed, or why the notebook could not be read."""
     from .subject.notebook import LoadReport
 
-    reply = subject.probe("load_report")
     if reply.get("status") != Status.OK:
         return [reply.get("reason", "the notebook could not be read")]
     try:
@@ -39,10 +43,11 @@ def load_notes(subject) -> list[str]:
 
 
 def notebook_notes(subject, exercises: list[str]) -> list[str]:
-    """Every note for the top of the feedback: :func:`load_notes`, then the ``exercises`` the notebook does not
-    define (said once here, so each of their checks can say it briefly) and the array mode the checks ran in."""
-    notes = load_notes(subject)
+    """Every note for the top of the feedback: the cells that failed (:func:`cell_notes`), then the ``exercises``
+    the notebook does not define (said once here, so each of their checks can say it briefly) and the array mode
+    the checks ran in; one ``load_report`` question answers all of it."""
     reply = subject.probe("load_report", names=exercises)
+    notes = cell_notes(reply)
     if reply.get("status") != Status.OK:
         return notes
     undefined = [name for name in reply.get("undefined") or [] if isinstance(name, str)]
