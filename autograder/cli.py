@@ -27,7 +27,7 @@ def parser() -> argparse.ArgumentParser:
                             "<student>.ipynb files, or one notebook")
     grade.add_argument("--out", type=Path, required=True, help="output folder (results are kept across runs)")
     where = grade.add_mutually_exclusive_group()
-    where.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+    where.add_argument("--jobs", type=int, default=settings.DEFAULT_JOBS,
                        help="parallel judge processes on this machine (default: cores)")
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="grade on the workers of this Dask scheduler (tcp://host:8786; tls://... with Dask's "

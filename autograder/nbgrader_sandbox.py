@@ -18,13 +18,13 @@ import base64
 import contextlib
 import functools
 import os
-import tempfile
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 from nbgrader.preprocessors import Execute
+from traitlets import Integer
 
 from . import options as settings
 from .judge import failed
@@ -37,7 +37,8 @@ from .units import UnknownUnit, all_units, unit_of
 KIT_CALLS = ("check", "check_hidden")
 #: The probes of a notebook of no unit (nbgrader's own test notebooks): none, only its cells run.
 NO_UNIT = types.SimpleNamespace(probes_module="")
-_workers: dict = {}
+#: The judge processes of this run, per options (one set, in practice), ended when nbgrader ends.
+_pools: dict = {}
 
 
 @dataclass
@@ -63,20 +64,23 @@ class SandboxedExecute(Execute):
 
     # One trait per setting of autograder.options, declared there with its default (a class body is a dict).
     locals().update(settings.traits())
+    jobs = Integer(settings.DEFAULT_JOBS, help="judge processes that grade the run's notebooks, the ones nbgrader "
+                   "will ask for next ahead of time (autograder grade's --jobs)").tag(config=True)
 
     def preprocess(self, nb, resources):
         """Run ``nb`` in the sandbox; every executed cell gets its outputs, every kit test cell its verdict."""
+        from .nbgrader_pool import Job
+
         self.check_kernel(nb)
         plan = plan_of(nb, self.skip_cells_with_tag)
         folder = Path((resources.get("metadata") or {}).get("path") or ".")
-        data = nbformat.writes(nb).encode()
-        unit = self.unit(data, resources, plan)
-        with tempfile.TemporaryDirectory(prefix="gluon-grader-nbgrader-") as scratch:
-            path = Path(scratch) / notebook_name(resources)
-            path.write_bytes(data)
-            reply, graded, stopped = self.run_notebook(path, data, plan, unit, self.files_of(folder))
-        self.write_files(folder, reply)
-        self.write_outputs(nb, plan, reply, graded, stopped)
+        nbgrader = resources.get("nbgrader") or {}
+        job = Job(notebook_name(resources), nbformat.writes(nb).encode(), tuple(files_of(folder, self.log).items()),
+                  nbgrader.get("assignment"), self.skip_cells_with_tag)
+        identity = tuple(nbgrader.get(key) for key in ("student", "assignment", "notebook"))
+        outcome = self.pool(identity).outcome(job, identity)
+        self.write_files(folder, outcome.reply)
+        self.write_outputs(nb, plan, outcome.reply, outcome.graded, outcome.stopped)
         return nb, resources
 
     def check_kernel(self, nb) -> None:
@@ -88,52 +92,6 @@ class SandboxedExecute(Execute):
         spec = KernelSpecManager().get_kernel_spec(name)  # NoSuchKernel: "No such kernel named blah", as stock
         if (spec.language or "").lower() != "python":
             raise NoSuchKernel(f"{name} (a {spec.language} kernel: the sandboxed autograde runs Python only)")
-
-    def unit(self, notebook: bytes, resources, plan: Plan):
-        """The unit graded: the nbgrader assignment's, else the notebook's metadata's, else its checks'."""
-        from .units import unit_of_check
-
-        assignment = (resources.get("nbgrader") or {}).get("assignment")
-        units = all_units()
-        if assignment in units:
-            return units[assignment]
-        try:
-            return unit_of(notebook=notebook)
-        except UnknownUnit:
-            return unit_of_check(plan.checks[0]) if plan.checks else None
-
-    def run_notebook(self, path: Path, data: bytes, plan: Plan, unit, files: dict):
-        """``(the cells' outputs and written files, the kit checks graded, why the notebook stopped or None)``."""
-        checks = plan.checks
-        note = review_note(path) if checks else None
-        job = {"run": plan.run, "files": files}
-        options = self.options()
-        graded = Graded([])
-        with subject_of(path, data, unit or NO_UNIT, options, self.worker(options), nbgrader=job) as subject:
-            reply = subject.probe(OUTPUTS_PROBE)
-            if checks and not note:
-                with hypothesis_home(path.parent):
-                    graded = judge(subject, checks)
-            stopped = (subject.stopped, (subject.cell or {}).get("number")) if subject.stopped else None
-        if note:
-            graded = Graded([failed(check, note) for check in checks], [note], held=True)
-        return reply, graded, stopped
-
-    def files_of(self, folder: Path) -> dict:
-        """The assignment's files in the autograded folder, to run beside (notebooks aside: they hold test cells)."""
-        files, room = {}, MAX_FILE_BYTES
-        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
-            relative = path.relative_to(folder).as_posix()
-            if path.is_symlink() or not path.is_file() or path.suffix == ".ipynb" or ".ipynb_checkpoints" in relative:
-                continue
-            size = path.stat().st_size
-            if len(files) >= MAX_FILES or size > room:
-                self.log.warning("Not sent to the sandbox (more than %d files or %d MB): %s", MAX_FILES,
-                                 MAX_FILE_BYTES >> 20, relative)
-                continue
-            room -= size
-            files[relative] = base64.b64encode(path.read_bytes()).decode()
-        return files
 
     def write_files(self, folder: Path, reply: dict) -> None:
         """Write what the cells created or changed into the autograded folder, as a kernel there would have.
@@ -207,15 +165,17 @@ class SandboxedExecute(Execute):
         """This run's options, MNIST's folder resolved; no cell limit (``timeout`` None or <= 0): the notebook's."""
         return resolved(settings.Options.from_traits(self))
 
-    def worker(self, options: settings.Options | None = None):
-        """One warm sandboxed worker per autograde run (per options), kept for all its notebooks."""
-        from .runner.worker import Worker
+    def pool(self, identity: tuple):
+        """The run's judge processes (one pool per options), started by the first notebook, which also learns from
+        nbgrader's converter (this step's exporter's parent) which notebooks follow, to grade them ahead."""
+        from .nbgrader_pool import Pool, ahead_of
 
-        options = options or self.options()
-        if options not in _workers:
-            _workers[options] = Worker(options=options)
-            atexit.register(_workers[options].close)
-        return _workers[options]
+        options = self.options()
+        if options not in _pools:
+            ahead, sanitizing = ahead_of(getattr(self.parent, "parent", None), identity, self.skip_cells_with_tag)
+            _pools[options] = Pool(options, self.jobs, ahead, sanitizing, self.log)
+            atexit.register(_pools[options].close)
+        return _pools[options]
 
 
 @functools.cache
@@ -228,6 +188,54 @@ def resolved(values: settings.Options) -> settings.Options:
     if values.cell_timeout is None or values.cell_timeout <= 0:
         values = replace(values, cell_timeout=values.timeout)
     return values.with_mnist_dir(mnist.find_mnist_dir(values.mnist_dir))
+
+
+def unit_for(notebook: bytes, assignment: str | None, plan: Plan):
+    """The unit graded: the nbgrader assignment's, else the notebook's metadata's, else its checks' (None: none)."""
+    from .units import unit_of_check
+
+    units = all_units()
+    if assignment in units:
+        return units[assignment]
+    try:
+        return unit_of(notebook=notebook)
+    except UnknownUnit:
+        return unit_of_check(plan.checks[0]) if plan.checks else None
+
+
+def run_notebook(path: Path, data: bytes, plan: Plan, unit, files: dict, worker):
+    """``(the cells' outputs and written files, the kit checks graded, why the notebook stopped or None)``: the
+    notebook at ``path`` (its bytes ``data``) run in ``worker``'s sandbox beside ``files``, its kit cells judged."""
+    checks = plan.checks
+    note = review_note(path) if checks else None
+    graded = Graded([])
+    with subject_of(path, data, unit or NO_UNIT, None, worker, nbgrader={"run": plan.run, "files": files}) as subject:
+        reply = subject.probe(OUTPUTS_PROBE)
+        if checks and not note:
+            with hypothesis_home(path.parent):
+                graded = judge(subject, checks)
+        stopped = (subject.stopped, (subject.cell or {}).get("number")) if subject.stopped else None
+    if note:
+        graded = Graded([failed(check, note) for check in checks], [note], held=True)
+    return reply, graded, stopped
+
+
+def files_of(folder: Path, log=None) -> dict:
+    """The assignment's files in the autograded folder, to run beside (notebooks aside: they hold test cells)."""
+    files, room = {}, MAX_FILE_BYTES
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        relative = path.relative_to(folder).as_posix()
+        if path.is_symlink() or not path.is_file() or path.suffix == ".ipynb" or ".ipynb_checkpoints" in relative:
+            continue
+        size = path.stat().st_size
+        if len(files) >= MAX_FILES or size > room:
+            if log is not None:
+                log.warning("Not sent to the sandbox (more than %d files or %d MB): %s", MAX_FILES,
+                            MAX_FILE_BYTES >> 20, relative)
+            continue
+        room -= size
+        files[relative] = base64.b64encode(path.read_bytes()).decode()
+    return files
 
 
 @contextlib.contextmanager

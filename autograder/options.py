@@ -7,7 +7,11 @@ The README's settings table is :func:`markdown_table`; a test keeps the two the 
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, fields, replace
+
+#: Parallel judge processes, by default: one per core (``autograder grade --jobs``, ``c.SandboxedExecute.jobs``).
+DEFAULT_JOBS = os.cpu_count() or 1
 
 
 @dataclass(frozen=True)

@@ -335,13 +335,13 @@ EXECUTE_CASES = {
 
 @pytest.fixture(scope="module", autouse=True)
 def close_workers():
-    """The warm workers the in-process cases started end with this module (nbgrader's end with its process)."""
+    """The judge processes the in-process cases started end with this module (nbgrader's end with its process)."""
     yield
     from autograder import nbgrader_sandbox
 
-    for worker in nbgrader_sandbox._workers.values():
-        worker.close()
-    nbgrader_sandbox._workers.clear()
+    for pool in nbgrader_sandbox._pools.values():
+        pool.close()
+    nbgrader_sandbox._pools.clear()
 
 
 @pytest.mark.parametrize("case", EXECUTE_CASES)

@@ -16,7 +16,6 @@ README); the client follows the scheduler's ``remove-worker`` events to name eac
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import os
 import queue
 import shutil
@@ -36,6 +35,7 @@ from distributed.scheduler import KilledWorker
 
 from .. import mnist
 from ..options import Options
+from ..runner.slots import SLOT_FOLDER, claim_slot
 from ..runner.worker import WorkerError
 from .grade import FAULT_BOUND, ClusterUnreachable, Scheduler, grader_failed, kill_judge_for_tests, release_memory
 from .judging import NotGradable, grade_submission, read_notebook, start_judge, stop_judge
@@ -49,13 +49,6 @@ LOCAL = "local:"
 #: submission it was grading only (by default a second task waits on each worker and would be counted too).
 CLUSTER_CONFIG = {"distributed.scheduler.allowed-failures": FAULT_BOUND - 1,
                   "distributed.scheduler.worker-saturation": 1.0}
-#: A Dask worker's first student-uid slot (uid 61000 + slot): above a ``--jobs`` batch's slots (0, 1, ...), so
-#: both can run on one host without sharing a uid.
-FIRST_SLOT = 100
-#: How many Dask workers one host may run.
-SLOTS = 900
-#: Where the workers of one host claim their slots: one lock file per slot, held while the worker lives.
-SLOT_FOLDER = Path(tempfile.gettempdir()) / "gluon-grader-slots"
 #: Submissions handed to the scheduler at once, per worker thread (at least MIN_IN_FLIGHT): enough to keep every
 #: worker busy; the rest wait in the client, so a large class's bytes never sit in the scheduler's memory.
 PER_THREAD, MIN_IN_FLIGHT = 2, 8
@@ -89,21 +82,6 @@ class JudgePlugin(WorkerPlugin):
         """Stop the zygote (a task still running gets a lost sandbox: the client grades it again); free the slot."""
         stop_judge()
         os.close(self.slot_lock)
-
-
-def claim_slot(folder: Path) -> tuple[int, int]:
-    """The lowest free slot of this host and its locked file's descriptor: held for the worker's lifetime, and
-    let go by the kernel when the process ends, however it ends (a restarted worker takes the slot again)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for slot in range(FIRST_SLOT, FIRST_SLOT + SLOTS):
-        descriptor = os.open(folder / f"slot-{slot}.lock", os.O_CREAT | os.O_RDWR, 0o600)
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(descriptor)
-            continue
-        return slot, descriptor
-    raise WorkerError(f"more than {SLOTS} grading workers on this host (lock files in {folder})")
 
 
 def options_here(options: Options) -> Options:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from ..options import Options
+from ..options import DEFAULT_JOBS, Options
 from ..reporting.batch import read_student, student_dir, write_outputs, write_student
 from ..reporting.files import write_text
 from ..results import ERROR, GRADED, LOST, NOT_GRADED_YET, SubmissionResult
@@ -54,7 +54,7 @@ class BatchOptions:
 
     out: Path
     unit: object
-    jobs: int = os.cpu_count() or 1
+    jobs: int = DEFAULT_JOBS
     options: Options = field(default_factory=Options)
     force: bool = False
     quiet: bool = False
