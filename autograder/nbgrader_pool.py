@@ -26,6 +26,7 @@ import ctypes
 import functools
 import hashlib
 import itertools
+import logging
 import multiprocessing
 import os
 import pickle
@@ -202,6 +203,11 @@ class Pool:
         self.judges: list[Judge] = []
         self.broken: str | None = None
         self.closed = False
+        # The first judges are forked from nbgrader's thread while it is the only one, so they start with what it
+        # has imported (nbformat, nbgrader, the checks: about 3 s a process to import again); judges that replace
+        # a dead one later are spawned by the dispatching thread, fresh, as the batch grader's are.
+        fork = multiprocessing.get_context("fork") if threading.active_count() == 1 else None
+        self.judges = [Judge(fork, options, sanitizing) for _ in range(self.jobs)] if fork else []
         self.thread = threading.Thread(target=self.dispatch, name="gluon-grader-nbgrader-judges", daemon=True)
         self.thread.start()
 
@@ -263,7 +269,7 @@ class Pool:
     def dispatch(self) -> None:
         context = multiprocessing.get_context("spawn")
         try:
-            self.judges = [Judge(context, self.options, self.sanitizing) for _ in range(self.jobs)]
+            self.judges = self.judges or [Judge(context, self.options, self.sanitizing) for _ in range(self.jobs)]
             while True:
                 with self.changed:
                     if self.closed:
@@ -332,7 +338,7 @@ class Judge:
         self.idle_deaths = idle_deaths
         self.connection, theirs = context.Pipe()
         self.process = context.Process(target=judge_main, name="gluon-grader-nbgrader-judge", daemon=True,
-                                       args=(theirs, options, sanitizing))
+                                       args=(theirs, options, sanitizing, os.getpid()))
         self.process.start()
         theirs.close()
 
@@ -364,14 +370,17 @@ class Judge:
 
 # --- the judge's side ----------------------------------------------------------------------------------------------
 
-def judge_main(connection, options: Options, sanitizing: Sanitizing | None) -> None:
+def judge_main(connection, options: Options, sanitizing: Sanitizing | None, nbgrader: int) -> None:
     """A judge process: grade each task handed over, one at a time, until the pipe closes or nbgrader ends."""
     from .runner.slots import claim_slot
 
     ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() == 1:  # nbgrader ended before the signal was armed
+    if os.getppid() != nbgrader:  # nbgrader ended before the signal was armed
         return
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is nbgrader's: it ends the run, and the run ends us
+    # A judge's sanitizing repeats nbgrader's, and nbgrader logs what it finds when it sanitizes (a forked judge
+    # even has its handlers): said once, by nbgrader, not again from here.
+    logging.disable(logging.CRITICAL)
     slot, _lock = claim_slot()
     worker = Worker(slot, options=options)
     with contextlib.suppress(WorkerError):

@@ -80,6 +80,8 @@ def kit_grade(submitted: Path, out: Path, jobs: int, env: dict) -> tuple[float, 
 
 
 STOCK_PIPELINE = ("from nbgrader.converters import Autograde\n"
+                  "c.Autograde.sanitize_preprocessors = "
+                  "Autograde.class_traits()['sanitize_preprocessors'].default()\n"
                   "c.Autograde.autograde_preprocessors = "
                   "Autograde.class_traits()['autograde_preprocessors'].default()\n")
 

@@ -92,6 +92,8 @@ def config(course: Path, stock: bool) -> None:
             "c.ClearSolutions.code_stub = dict(python='# YOUR CODE HERE')\n")  # as nbgrader's hidden-tests test
     if stock:
         text += ("from nbgrader.converters import Autograde\n"
+                 "c.Autograde.sanitize_preprocessors = "
+                 "Autograde.class_traits()['sanitize_preprocessors'].default()\n"
                  "c.Autograde.autograde_preprocessors = "
                  "Autograde.class_traits()['autograde_preprocessors'].default()\n")
     (course / "nbgrader_config.py").write_text(text)
@@ -168,7 +170,7 @@ def courses(tmp_path_factory):
     hand_in(stock, kit=False)
 
     started = time.monotonic()
-    ran = {"sandboxed": nbgrader_run(sandboxed, env, "autograde", "ps1")}
+    ran = {"sandboxed": nbgrader_run(sandboxed, env, "autograde", "ps1", "--log-level=DEBUG")}
     seconds = {"sandboxed": time.monotonic() - started}
     left = marked_processes(mark)
     started = time.monotonic()
@@ -260,6 +262,87 @@ def test_no_execute_keeps_the_submitted_outputs(courses):
 
 def test_the_worker_ends_with_the_run(courses):
     assert courses["left"] == []
+
+
+def graded_where(log: str) -> dict:
+    """``{(student, notebook): "ahead" | "again" | "now"}`` from a sandboxed autograde's debug log: graded ahead by
+    the judges, graded again because what nbgrader handed the step differed, or graded when asked (the first)."""
+    found, current = {}, None
+    for line in log.splitlines():
+        if "] Autograding " in line:
+            path = Path(line.split("] Autograding ", 1)[1].strip())
+            current = (path.parts[-3], path.stem)
+            found[current] = "now"
+        elif current and "] Graded ahead: " in line:
+            found[current] = "ahead"
+        elif current and "] Graded again " in line:
+            found[current] = "again"
+    return found
+
+
+def test_notebooks_are_graded_ahead_from_what_nbgrader_hands_the_step(courses):
+    # Scores equal to stock's (above) are what the notebooks graded ahead earned. Each was sanitized by the judges
+    # with nbgrader's own preprocessors and used only because nbgrader then handed the step the very same notebook
+    # and files; foo's p_timeout was graded again: foo's p_side, autograded just before it, wrote side-effect.txt
+    # into foo's autograded folder, so p_timeout no longer runs beside the same files as it was graded ahead with.
+    run = courses["ran"]["sandboxed"]
+    where = graded_where(run.stdout + run.stderr)
+    assert where[("foo", "p_timeout")] == "again", where
+    assert where[("foo", "p_side")] == "ahead", where
+    first = next(iter(where))
+    assert where[first] == "now" and sum(how == "ahead" for how in where.values()) == len(where) - 3, where
+
+
+def test_a_submission_nbgrader_will_skip_is_not_graded_ahead(courses):
+    from nbgrader.converters import Autograde
+    from nbgrader.coursedir import CourseDirectory
+
+    from autograder.nbgrader_pool import ahead_of
+
+    course = courses["sandboxed"]
+
+    def upcoming(force: bool, student: str = "*") -> list:
+        coursedir = CourseDirectory(root=str(course), assignment_id="ps1", student_id=student)
+        converter = Autograde(coursedir=coursedir, force=force)
+        converter.init_notebooks()
+        ahead, sanitizing = ahead_of(converter, ("bar", "ps1", "p_auto"), "skip-execution")
+        assert sanitizing is not None
+        return [one.identity for one in ahead]
+
+    # Every student was autograded above, but carl (refused, so removed): without --force, nbgrader skips the others
+    # after the one it is on (bar).
+    assert upcoming(force=False) == [("bar", "ps1", notebook) for notebook in ("p_basic", "p_output", "p_timeout")
+                                     ] + [("carl", "ps1", "p_kernel")]
+    everyone = upcoming(force=True)
+    assert everyone[:3] == upcoming(force=False) and ("spam", "ps1", "p_basic") in everyone
+    assert len(everyone) == sum(len(handed_in) for _, handed_in in NOTEBOOKS.values()) + 2 - 1  # carl, kit; not bar's
+    assert upcoming(force=True, student="foo") == []  # nbgrader is not on foo: nothing it will hand the step
+
+
+def judges(mark: str) -> list[int]:
+    """The judge processes of the marked nbgrader runs (spawned: their command line names multiprocessing's spawn)."""
+    return [pid for pid in marked_processes(mark, "spawn_main") if b"resource_tracker" not in Path(
+        f"/proc/{pid}/cmdline").read_bytes()]
+
+
+def test_a_judge_killed_mid_run_costs_nothing(courses):
+    # foo's seven notebooks, one of which sleeps 5 s in a cell; one judge is killed while the run is going: its
+    # notebook is graded again by the judge that takes its place, and every cell scores as in the clean run.
+    before = {key: value for key, value in scores(courses["sandboxed"]).items() if key[0] == "foo"}
+    process = subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", "ps1", "--force", "--student", "foo",
+                                "--Execute.timeout=60"], cwd=courses["sandboxed"], env=courses["env"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 120
+    while not marked_processes(courses["mark"], "autograder.runner.zygote") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    killed = judges(courses["mark"])
+    assert killed, "no judge process started"
+    os.kill(killed[0], signal.SIGKILL)
+    log, _ = process.communicate(timeout=300)
+    assert process.returncode == 0, log
+    after = {key: value for key, value in scores(courses["sandboxed"]).items() if key[0] == "foo"}
+    assert after == before and len(after) > 10
+    assert marked_processes(courses["mark"]) == []
 
 
 @pytest.mark.parametrize("isolation", ["bubblewrap", "none"])
