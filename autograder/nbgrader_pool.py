@@ -42,7 +42,7 @@ from pathlib import Path
 
 import nbformat
 
-from .batch.grade import FAULT_BOUND, IDLE_DEATHS, release_memory
+from .batch.grade import FAULT_BOUND, IDLE_DEATHS, JudgeProcess, release_memory
 from .nbgrader_sandbox import files_of, notebook_name, plan_of, run_notebook, unit_for
 from .options import Options
 from .runner.worker import SandboxLost, Worker, WorkerError
@@ -304,7 +304,7 @@ class Pool:
                         self.answers[number] = Fault("nbgrader passed it by", lost=True)
                         continue
                 self.queue.popleft()
-                judge.give(number, task)
+                judge.give(number, (number, task))
 
     def collect(self, judge: Judge, context) -> None:
         """The judge's answer; or, if it ended, a fault for what it held and a judge in its place."""
@@ -330,42 +330,17 @@ class Pool:
                 self.changed.notify_all()
 
 
-class Judge:
-    """One judge process, its pipe, and the number of the task it holds (None when idle)."""
+class Judge(JudgeProcess):
+    """One judge process of the run, holding the number of its task (None when idle)."""
 
     def __init__(self, context, options: Options, sanitizing: Sanitizing | None, idle_deaths: int = 0):
-        self.holding: int | None = None
-        self.idle_deaths = idle_deaths
-        self.connection, theirs = context.Pipe()
-        self.process = context.Process(target=judge_main, name="gluon-grader-nbgrader-judge", daemon=True,
-                                       args=(theirs, options, sanitizing, os.getpid()))
-        self.process.start()
-        theirs.close()
-
-    def give(self, number: int, task) -> None:
-        self.holding = number
-        with contextlib.suppress(OSError):  # a judge already dead is noticed by the next wait
-            self.connection.send((number, task))
+        super().__init__(context, "gluon-grader-nbgrader-judge", judge_main, (options, sanitizing, os.getpid()),
+                         idle_deaths)
 
     def answer(self) -> Outcome | Fault | None:
-        try:
-            return self.connection.recv()[1] if self.connection.poll() else None
-        except (EOFError, OSError):
-            return None
-
-    def ending(self) -> str:
-        self.process.join()
-        code = self.process.exitcode
-        if code is not None and code < 0:
-            with contextlib.suppress(ValueError):
-                return f"killed by {signal.Signals(-code).name}"
-        return f"exit code {code}"
-
-    def stop(self) -> None:
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join()
-        self.connection.close()
+        """The answer to the task it holds, if one has arrived."""
+        reply = self.reply()
+        return None if reply is None else reply[1]
 
 
 # --- the judge's side ----------------------------------------------------------------------------------------------

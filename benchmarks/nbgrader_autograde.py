@@ -4,13 +4,14 @@ Steps:
 
 1. builds a class of ``--n`` submissions with ``tests/classroom.make_class`` (reference answers, partly wrong
    answers, stubs) in the ``submitted/`` trees of two throw-away courses configured by the course's
-   ``nbgrader_config.py`` (as ``benchmarks/batch.py`` does): one with nbgrader's stock ``Execute`` (a Jupyter
-   kernel per notebook), one with the course's ``SandboxedExecute`` (one warm sandboxed worker for the run, a
-   forked child per notebook);
+   ``nbgrader_config.py`` (as ``benchmarks/batch.py`` does): one with nbgrader's stock preprocessors (its
+   ``Execute``: a Jupyter kernel per notebook), one with the course's (``SandboxedExecute``: judge processes with
+   warm sandboxed workers, grading the notebooks nbgrader will ask for next ahead of it; and
+   ``CheckCellMetadataOnce``);
 2. times ``nbgrader autograde plumbing --create --force`` in each course, and ``autograder grade submitted
    --jobs J`` on the same notebooks;
-3. times nbgrader's own overhead: ``autograde --force --no-execute`` in the sandboxed course (the gradebook,
-   copying, sanitizing, conversion and scoring; no notebook runs), per notebook;
+3. times nbgrader's own overhead: ``autograde --force --no-execute`` in each course (the gradebook, copying,
+   sanitizing, conversion and scoring; no notebook runs), per notebook;
 4. checks that the three give every student the same score on every visible check (nbgrader's test cell
    ``test_<check id>`` against the kit's check).
 
@@ -94,14 +95,16 @@ def main(argv=None) -> int:
         stock_seconds, stock_scores = nbgrader_grade(stock, stock_db, stock_env, expected)
         report("nbgrader autograde, stock (a kernel per notebook)", stock_seconds, args.n)
         own = overhead(sandboxed, sandboxed_env)
-        report("nbgrader's own overhead (autograde --no-execute: start, gradebook, copying, conversion, scoring)",
-               own, args.n)
+        report("nbgrader's own overhead, the course's steps (autograde --no-execute: start, gradebook, copying, "
+               "conversion, scoring)", own, args.n)
+        stock_own = overhead(stock, stock_env)
+        report("nbgrader's own overhead, stock steps", stock_own, args.n)
 
         ratio = stock_seconds / box_seconds
         print(f"stock / sandboxed = {ratio:.1f}x (target >= {TARGET:g}x: {verdict(ratio >= TARGET)}); "
               f"sandboxed / autograder grade = {box_seconds / kit_seconds:.1f}x")
         print(f"per notebook without nbgrader's own overhead: sandboxed {(box_seconds - own) / args.n:.2f} s, "
-              f"stock {(stock_seconds - own) / args.n:.2f} s")
+              f"stock {(stock_seconds - stock_own) / args.n:.2f} s")
         agreement("sandboxed nbgrader / autograder grade", box_scores, kit_scores, args.n)
         agreement("stock nbgrader / autograder grade", stock_scores, kit_scores, args.n)
         agreement("sandboxed nbgrader / stock nbgrader", box_scores, stock_scores, args.n)

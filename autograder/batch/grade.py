@@ -125,26 +125,24 @@ def run_all(todo: list[Submission], options: BatchOptions, isolation: Isolation 
     return scheduler
 
 
-class Judge:
-    """One judge process (spawned, so nothing of the batch's state is shared), its pipe, and the submission it
-    holds (None when idle). A replacement takes the same slot, hence the same student uid."""
+class JudgeProcess:
+    """A judge process, its pipe, and what it holds (None when idle): the batch's judges and nbgrader's."""
 
-    def __init__(self, context, slot: int, options: BatchOptions, idle_deaths: int = 0):
-        self.slot, self.idle_deaths = slot, idle_deaths
-        self.holding: Submission | None = None
+    def __init__(self, context, name: str, target, args: tuple, idle_deaths: int = 0):
+        self.idle_deaths = idle_deaths
+        self.holding = None
         self.connection, theirs = context.Pipe()
-        self.process = context.Process(target=judge_main, name=f"gluon-grader-judge-{slot}", daemon=True,
-                                       args=(theirs, slot, options.options, options.unit))
+        self.process = context.Process(target=target, name=name, daemon=True, args=(theirs, *args))
         self.process.start()
         theirs.close()
 
-    def give(self, submission: Submission) -> None:
-        """Hand ``submission`` over (a judge that is already dead is noticed by the next wait)."""
-        self.holding = submission
+    def give(self, holding, message) -> None:
+        """Hand ``message`` over, holding ``holding`` (a judge that is already dead is noticed by the next wait)."""
+        self.holding = holding
         with contextlib.suppress(OSError):
-            self.connection.send(submission)
+            self.connection.send(message)
 
-    def reply(self) -> dict | None:
+    def reply(self):
         """The judge's answer if one has arrived, else None (nothing yet, or the process ended)."""
         try:
             return self.connection.recv() if self.connection.poll() else None
@@ -166,6 +164,20 @@ class Judge:
             self.process.kill()
         self.process.join()
         self.connection.close()
+
+
+class Judge(JudgeProcess):
+    """One judge process of the batch (spawned, so nothing of the batch's state is shared) and the submission it
+    holds. A replacement takes the same slot, hence the same student uid."""
+
+    def __init__(self, context, slot: int, options: BatchOptions, idle_deaths: int = 0):
+        self.slot = slot
+        super().__init__(context, f"gluon-grader-judge-{slot}", judge_main, (slot, options.options, options.unit),
+                         idle_deaths)
+
+    def give(self, submission: Submission) -> None:
+        """Hand ``submission`` over."""
+        super().give(submission, submission)
 
 
 class Scheduler:
