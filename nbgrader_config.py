@@ -45,7 +45,7 @@ from autograder.nbgrader_feedback import HideHiddenTests  # noqa: E402
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
 
 # autograde runs the student's code in the kit's sandbox, not in a kernel beside the test cells: the checks run
-# in nbgrader's own process and their verdicts become the test cells' outputs (autograder/nbgrader_sandbox.py).
+# in the run's judge processes and their verdicts become the test cells' outputs (autograder/nbgrader_sandbox.py).
 from nbgrader.converters import Autograde  # noqa: E402
 from nbgrader.preprocessors import CheckCellMetadata, Execute  # noqa: E402
 

@@ -200,7 +200,6 @@ class Pool:
         self.numbers = itertools.count(len(ahead) + 1)
         self.changed = threading.Condition()
         self.wake_r, self.wake_w = os.pipe()
-        self.judges: list[Judge] = []
         self.broken: str | None = None
         self.closed = False
         # The first judges are forked from nbgrader's thread while it is the only one, so they start with what it
@@ -219,6 +218,8 @@ class Pool:
         with self.changed:
             number = self.ahead.pop(identity, None)
             self.position = self.order.get(identity, self.position)
+            for passed in [one for one in self.answers if one < self.position]:  # a notebook ahead is numbered by
+                del self.answers[passed]  # its place: one before this one was passed by (nbgrader failed on it)
         self.wake()
         if number is not None:
             answer = self.wait(number)
@@ -264,7 +265,8 @@ class Pool:
             with contextlib.suppress(OSError):
                 os.close(fd)
 
-    # the dispatching thread (it spawns the judges, so their parent-death signal follows it: it lives for the run)
+    # the dispatching thread (it spawns the judges that replace dead ones, and the first ones where nbgrader's process
+    # had other threads, so their parent-death signal follows it: it lives for the run)
 
     def dispatch(self) -> None:
         context = multiprocessing.get_context("spawn")

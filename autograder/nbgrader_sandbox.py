@@ -1,14 +1,15 @@
 """nbgrader's autograde with the student's code in the sandbox: a drop-in for nbgrader's ``Execute`` step.
 
 :class:`SandboxedExecute` runs the notebook as nbgrader's ``Execute`` would, every code cell in order in the
-submission's autograded folder, but in the kit's sandboxed worker (one forked child per notebook from a zygote
-kept warm for the whole ``nbgrader autograde`` run) instead of a Jupyter kernel, and writes each cell's outputs,
-errors and time-outs back into the notebook as ``Execute`` writes them. Test cells that call the kit's
-``check("id")`` / ``check_hidden("id")`` are the exception: they do not run beside the student's code, their checks
-run in this (judge) process against the sandboxed notebook, and each verdict becomes that cell's outputs. Every
-other test cell runs in the student's process, as in stock nbgrader (and under its trust model). nbgrader's
-``SaveAutoGrades`` then scores every cell from its outputs as usual. ``nbgrader_config.py`` puts this class in
-place of ``Execute`` in ``Autograde.autograde_preprocessors``.
+submission's autograded folder, but in the kit's sandbox instead of a Jupyter kernel: one of the run's judge
+processes (:mod:`.nbgrader_pool`, each with a warm sandboxed worker, kept for the whole ``nbgrader autograde``
+run) forks one isolated child per notebook. Each cell's outputs, errors and time-outs are written back into the
+notebook as ``Execute`` writes them. Test cells that call the kit's ``check("id")`` / ``check_hidden("id")`` are
+the exception: they do not run beside the student's code, their checks run in the judge process against the
+sandboxed notebook, and each verdict becomes that cell's outputs. Every other test cell runs in the student's
+process, as in stock nbgrader (and under its trust model). nbgrader's ``SaveAutoGrades`` then scores every cell
+from its outputs as usual. ``nbgrader_config.py`` puts this class in place of ``Execute`` in
+``Autograde.autograde_preprocessors``.
 """
 from __future__ import annotations
 
