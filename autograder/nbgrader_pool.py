@@ -14,8 +14,10 @@ same notebook bytes, files, name, assignment and skip tag (:attr:`Job.key`). If 
 earlier notebook of the same student wrote, a gradebook that changed in between), the notebook is graded again
 there and then. Running ahead changes when a notebook is graded, never what it is graded from.
 
-The judges are spawned processes, like the batch grader's. A judge that dies is replaced; a notebook whose judge
-died (or whose sandbox ended) is graded again, up to :data:`~.batch.grade.FAULT_BOUND` times. The judges end with
+The first judges are forked from nbgrader's process (while it has no other thread), so they start with what it has
+imported; a judge that dies is replaced by a spawned one, like the batch grader's, and a notebook whose judge died
+(or whose sandbox ended) is graded again, up to :data:`~.batch.grade.FAULT_BOUND` times. What a judge sends back is
+the kit's own data (the sandbox's reply was read from plain frames, as in the batch grader). The judges end with
 the run, and with nbgrader if it is killed (their parent-death signal; each judge's zygote dies with its judge).
 """
 from __future__ import annotations
