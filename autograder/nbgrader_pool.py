@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import ctypes
 import functools
 import hashlib
 import itertools
@@ -52,7 +51,6 @@ from .runner.worker import SandboxLost, Worker, WorkerError
 #: How many notebooks past the one nbgrader is on may be graded ahead, per judge: enough to keep every judge busy
 #: while nbgrader does its own work, few enough that results waiting to be asked for hold little memory.
 AHEAD_PER_JUDGE = 2
-PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -194,10 +192,11 @@ class Pool:
     def __init__(self, options: Options, jobs: int, ahead: list[Ahead], sanitizing: Sanitizing | None, log):
         self.options, self.jobs, self.log = options, max(1, jobs), log
         self.sanitizing = sanitizing
-        self.order = {one.identity: number for number, one in enumerate(ahead, start=1)}
+        # Each notebook ahead is numbered by its place in nbgrader's order (none is queued without a way to
+        # sanitize it); nbgrader asks for them in that order, each once, and ``position`` is the last one asked.
+        self.order = {one.identity: number for number, one in enumerate(ahead, start=1)} if sanitizing else {}
         self.position = 0
         self.queue: deque = deque(enumerate(ahead, start=1) if sanitizing else ())
-        self.ahead = {one.identity: number for number, one in enumerate(ahead, start=1)} if sanitizing else {}
         self.answers: dict[int, Outcome | Fault] = {}
         self.numbers = itertools.count(len(ahead) + 1)
         self.changed = threading.Condition()
@@ -218,10 +217,11 @@ class Pool:
         """The outcome of ``job``: the one graded ahead for this notebook when it was graded from the same inputs,
         else one graded now. Raises :class:`WorkerError` when the grader failed on it :data:`FAULT_BOUND` times."""
         with self.changed:
-            number = self.ahead.pop(identity, None)
-            self.position = self.order.get(identity, self.position)
-            for passed in [one for one in self.answers if one < self.position]:  # a notebook ahead is numbered by
-                del self.answers[passed]  # its place: one before this one was passed by (nbgrader failed on it)
+            number = self.order.get(identity)
+            number = number if number is not None and number > self.position else None
+            self.position = number or self.position
+            for passed in [one for one in self.answers if one < self.position]:
+                del self.answers[passed]  # a notebook ahead that nbgrader passed by (it failed on it, say)
         self.wake()
         if number is not None:
             answer = self.wait(number)
@@ -352,8 +352,9 @@ class Judge(JudgeProcess):
 def judge_main(connection, options: Options, sanitizing: Sanitizing | None, nbgrader: int) -> None:
     """A judge process: grade each task handed over, one at a time, until the pipe closes or nbgrader ends."""
     from .runner.slots import claim_slot
+    from .runner.zygote import PR_SET_PDEATHSIG, prctl
 
-    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != nbgrader:  # nbgrader ended before the signal was armed
         return
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is nbgrader's: it ends the run, and the run ends us
