@@ -40,20 +40,20 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 
 sys.path.insert(0, c.CourseDirectory.root)  # the autograder package, when the kit is not installed
-from autograder.nbgrader_feedback import HideHiddenTests  # noqa: E402
+from autograder.nbgrader.feedback import HideHiddenTests  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
 
 # autograde runs the student's code in the kit's sandbox, not in a kernel beside the test cells: the checks run
-# in the run's judge processes and their verdicts become the test cells' outputs (autograder/nbgrader_sandbox.py).
+# in the run's judge processes and their verdicts become the test cells' outputs (autograder/nbgrader/execute.py).
 from nbgrader.converters import Autograde  # noqa: E402
 from nbgrader.preprocessors import CheckCellMetadata, Execute  # noqa: E402
 
-from autograder.nbgrader_metadata import CheckCellMetadataOnce  # noqa: E402
-from autograder.nbgrader_sandbox import SandboxedExecute  # noqa: E402
+from autograder.nbgrader.execute import SandboxedExecute  # noqa: E402
+from autograder.nbgrader.metadata import CheckCellMetadataOnce  # noqa: E402
 
 # And nbgrader's metadata check, run twice per notebook, is the same check with its JSON schema checked once per run
-# instead of once per cell (autograder/nbgrader_metadata.py): about 0.1 s less per notebook in nbgrader's own thread.
+# instead of once per cell (autograder/nbgrader/metadata.py): about 0.1 s less per notebook in nbgrader's own thread.
 OURS = {Execute: SandboxedExecute, CheckCellMetadata: CheckCellMetadataOnce}
 c.Autograde.sanitize_preprocessors = [OURS.get(step, step)
                                       for step in Autograde.class_traits()["sanitize_preprocessors"].default()]

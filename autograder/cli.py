@@ -104,7 +104,8 @@ def gradescope_command(args) -> int:
 def grade_command(args) -> int:
     """``autograder grade``."""
     from . import mnist
-    from .batch.grade import BatchOptions, ClusterUnreachable, OutputUnwritable, grade_class
+    from .batch.errors import ClusterUnreachable, OutputUnwritable
+    from .batch.grade import BatchOptions, grade_class
     from .batch.submissions import unit_of_submissions
     from .units import UnknownUnit
 

@@ -2,13 +2,13 @@
 
 :data:`SETTINGS` is the table; :class:`Options` is one run's values. ``autograder grade`` turns the table into
 ``--flags`` (:func:`add_arguments`), ``pytest autograder`` into options of its own group (the same function), and
-``nbgrader_config.py`` into traits of :class:`~autograder.nbgrader_sandbox.SandboxedExecute` (:func:`traits`).
+``nbgrader_config.py`` into traits of :class:`~autograder.nbgrader.execute.SandboxedExecute` (:func:`traits`).
 The README's settings table is :func:`markdown_table`; a test keeps the two the same.
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 #: Parallel judge processes, by default: one per core (``autograder grade --jobs``, ``c.SandboxedExecute.jobs``).
 DEFAULT_JOBS = os.cpu_count() or 1
@@ -51,6 +51,24 @@ BY_NAME = {setting.name: setting for setting in SETTINGS}
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What one submission may use: wall and CPU seconds, memory, file size, scratch space, processes."""
+
+    wall_s: float = BY_NAME["timeout"].default
+    memory_mb: int = BY_NAME["memory"].default
+    cpu_s: float | None = None
+    file_mb: int = 256
+    scratch_mb: int = 512
+    processes: int = 256
+
+    def plain(self) -> dict:
+        """Plain data for the zygote, with the CPU limit defaulting to the wall limit."""
+        data = asdict(self)
+        data["cpu_s"] = self.cpu_s or self.wall_s + 5
+        return data
+
+
+@dataclass(frozen=True)
 class Options:
     """One run's settings; the defaults are those of :data:`SETTINGS`."""
 
@@ -75,10 +93,8 @@ class Options:
         return replace(self, mnist_dir=None if mnist_dir is None else str(mnist_dir))
 
     @property
-    def limits(self):
+    def limits(self) -> Limits:
         """The sandbox's limits for one submission."""
-        from .runner.sandbox import Limits
-
         return Limits(wall_s=self.timeout, memory_mb=self.memory)
 
 

@@ -28,11 +28,14 @@ import pytest
 from test_batch import ROOT, command, failures, results_of, said, without_timing
 
 from autograder import judge, pipeline
+from autograder.batch import errors, scheduler
 from autograder.batch import grade as batch
+from autograder.batch.submissions import Submission
 from autograder.cli import OUTPUT_UNWRITABLE
 from autograder.options import Options
 from autograder.reporting import files
 from autograder.results import SubmissionResult
+from autograder.runner.judges import FAULT_BOUND
 from autograder.runner.sandbox import Isolation
 from autograder.runner.worker import SandboxLost, Worker
 from autograder.units import unit
@@ -162,7 +165,7 @@ def graded_twice(tmp_path_factory):
                            timeout=600, check=False)
     started = time.monotonic()
     process = subprocess.Popen(command(base / "class", base / "faulty"), cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, env={**os.environ, batch.KILL_JUDGE_FOR: KILLER})
+                               stderr=subprocess.PIPE, text=True, env={**os.environ, scheduler.KILL_JUDGE_FOR: KILLER})
     targets = {JUDGE_VICTIM: "judge", ZYGOTE_VICTIM: "zygote", CHILD_VICTIM: "child"}
     killed, zygotes = kill_at_chosen_moments(process, targets)
     stdout, stderr = process.communicate(timeout=600)
@@ -315,15 +318,15 @@ def result_of(student: str) -> SubmissionResult:
     (errno.EACCES, "Permission denied"), (errno.EDQUOT, "Disk quota exceeded"),
 ])
 def test_a_failed_write_stops_with_one_clear_message_and_leaves_the_old_files(tmp_path, monkeypatch, number, words):
-    batch.save(tmp_path, result_of("ann"))
+    scheduler.save(tmp_path, result_of("ann"))
     before = {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()}
 
     def failing_replace(source, destination):
         raise OSError(number, os.strerror(number), str(destination))
 
     monkeypatch.setattr(files.os, "replace", failing_replace)
-    for attempt in (lambda: batch.save(tmp_path, result_of("ann")), lambda: batch.check_writable(tmp_path)):
-        with pytest.raises(batch.OutputUnwritable, match=words) as raised:
+    for attempt in (lambda: scheduler.save(tmp_path, result_of("ann")), lambda: batch.check_writable(tmp_path)):
+        with pytest.raises(errors.OutputUnwritable, match=words) as raised:
             attempt()
         assert str(tmp_path) in str(raised.value) and "run the same command again" in str(raised.value)
     assert {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()} == before
@@ -339,13 +342,13 @@ def test_a_failed_write_stops_with_one_clear_message_and_leaves_the_old_files(tm
 def test_a_submission_at_the_fault_bound_is_named_as_the_evidence_shows(tmp_path, graded_cleanly, exhausted, status,
                                                                         phrase):
     options = batch.BatchOptions(out=tmp_path, unit=unit("plumbing"), quiet=True)
-    scheduler = batch.Scheduler([], options, Isolation("bubblewrap"))
-    scheduler.graded_cleanly = graded_cleanly
+    batch_scheduler = scheduler.Scheduler([], options, Isolation("bubblewrap"))
+    batch_scheduler.graded_cleanly = graded_cleanly
     for number in range(exhausted):
-        submission = batch.Submission(f"x{number}", None, f"x{number}.ipynb")
-        scheduler.faults[submission] = ["its judge process ended (killed by SIGKILL)"] * batch.FAULT_BOUND
-        scheduler.exhausted.append(submission)
-    scheduler.settle(None)
+        submission = Submission(f"x{number}", None, f"x{number}.ipynb")
+        batch_scheduler.faults[submission] = ["its judge process ended (killed by SIGKILL)"] * FAULT_BOUND
+        batch_scheduler.exhausted.append(submission)
+    batch_scheduler.settle(None)
     for number in range(exhausted):
         stored = json.loads((tmp_path / f"x{number}" / "results.json").read_text())["extra_data"]["gluon_grader"]
         assert stored["status"] == status and phrase in stored["notes"][0]

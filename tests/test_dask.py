@@ -25,6 +25,7 @@ from test_batch import ROOT, TIMEOUT, failures, results_of, without_timing
 from test_batch_faults import JUDGE_VICTIM, descendants, judge_of, make_small_class, process_table, running_children
 
 from autograder.batch import grade as batch
+from autograder.batch import scheduler
 from autograder.runner.sandbox import ONE_THREAD
 
 CLASS_SIZE = 12
@@ -60,7 +61,7 @@ def cluster(tmp_path_factory):
     scheduler file): ``{"address", "workers"}`` (the workers' pids); all stopped at the end."""
     base = tmp_path_factory.mktemp("cluster")
     scheduler_file = base / "scheduler.json"
-    env = {**os.environ, **ONE_THREAD, **SCHEDULER_ENV, batch.KILL_JUDGE_FOR: KILLER}
+    env = {**os.environ, **ONE_THREAD, **SCHEDULER_ENV, scheduler.KILL_JUDGE_FOR: KILLER}
     started = [subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
                                  "--scheduler-file", str(scheduler_file)], cwd=ROOT, env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)]

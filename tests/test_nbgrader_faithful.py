@@ -24,7 +24,7 @@ import nbformat
 import nbgrader
 import pytest
 
-from autograder.nbgrader_sandbox import kit_calls
+from autograder.nbgrader.plan import kit_calls
 from autograder.units import unit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -297,7 +297,7 @@ def test_a_submission_nbgrader_will_skip_is_not_graded_ahead(courses):
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
 
-    from autograder.nbgrader_pool import ahead_of
+    from autograder.nbgrader.pool import ahead_of
 
     course = courses["sandboxed"]
 
@@ -427,7 +427,7 @@ EXECUTE_CASES = {
 def close_workers():
     """The judge processes the in-process cases started end with this module (nbgrader's end with its process)."""
     yield
-    from autograder import nbgrader_sandbox
+    from autograder.nbgrader import execute as nbgrader_sandbox
 
     for pool in nbgrader_sandbox._pools.values():
         pool.close()
@@ -436,7 +436,7 @@ def close_workers():
 
 @pytest.mark.parametrize("case", EXECUTE_CASES)
 def test_execute_settings_are_honoured(case, tmp_path):
-    from autograder.nbgrader_sandbox import SandboxedExecute
+    from autograder.nbgrader.execute import SandboxedExecute
 
     settings, cells, expected = EXECUTE_CASES[case]
     nb = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "language": "python",
@@ -459,7 +459,7 @@ def test_execute_settings_are_honoured(case, tmp_path):
     ({"name": "python", "language": "python"}, None),  # jupyter_client's own alias of python3
 ])
 def test_kernels_stock_nbgrader_cannot_run_are_refused(kernelspec, message, tmp_path):
-    from autograder.nbgrader_sandbox import SandboxedExecute
+    from autograder.nbgrader.execute import SandboxedExecute
 
     nb = nbformat.v4.new_notebook(cells=[plain_cell("1")], metadata={"kernelspec": {**kernelspec, "display_name": "k"}})
     resources = {"metadata": {"path": str(tmp_path)}, "nbgrader": {"notebook": "k"}}

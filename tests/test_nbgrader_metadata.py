@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from nbgrader.preprocessors import CheckCellMetadata
 
-from autograder.nbgrader_metadata import CheckCellMetadataOnce, MetadataValidatorOnce
+from autograder.nbgrader.metadata import CheckCellMetadataOnce, MetadataValidatorOnce
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = nbformat.read(ROOT / "solutions" / "plumbing" / "plumbing.ipynb", as_version=4)
@@ -74,7 +74,7 @@ def test_the_schema_is_checked_once_then_each_cell_with_the_same_validator(monke
     real = jsonschema.validators.Draft4Validator.check_schema
     monkeypatch.setattr(jsonschema.validators.Draft4Validator, "check_schema",
                         classmethod(lambda cls, schema, **kw: checked.append(1) or real(schema, **kw)))
-    monkeypatch.setattr("autograder.nbgrader_metadata._validators", {})
+    monkeypatch.setattr("autograder.nbgrader.metadata._validators", {})
     for _ in range(3):
         MetadataValidatorOnce().validate_nb(SOURCE)
     assert len(checked) == 1

@@ -6,7 +6,7 @@ import pytest
 
 from autograder import options
 from autograder.cli import parser
-from autograder.nbgrader_sandbox import SandboxedExecute
+from autograder.nbgrader.execute import SandboxedExecute
 from autograder.runner.sandbox import Limits
 
 ROOT = Path(__file__).resolve().parents[1]

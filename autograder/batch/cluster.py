@@ -5,8 +5,8 @@ Each Dask worker holds one warm, sandboxed :class:`~autograder.runner.worker.Wor
 (:class:`JudgePlugin`). A task is one submission: its bytes, the unit and the options in, the judge's result as
 plain data out (:func:`grade_on_worker`, through the same :func:`~.judging.grade_submission` as a judge process).
 The client keeps the single-machine batch's bookkeeping (:class:`ClusterScheduler` is a
-:class:`~.grade.Scheduler`): it writes each result atomically as it arrives, grades again a submission whose
-sandbox was lost, and settles those that met :data:`~.grade.FAULT_BOUND` faults by the same rule.
+:class:`~.scheduler.Scheduler`): it writes each result atomically as it arrives, grades again a submission whose
+sandbox was lost, and settles those that met :data:`~autograder.runner.judges.FAULT_BOUND` faults by the same rule.
 
 A worker that dies mid-task is Dask's to notice: the scheduler gives the task to another worker and, after
 ``distributed.scheduler.allowed-failures`` deaths, marks it erred with ``KilledWorker``. :data:`CLUSTER_CONFIG`
@@ -35,10 +35,12 @@ from distributed.scheduler import KilledWorker
 
 from .. import mnist
 from ..options import Options
+from ..runner.judges import FAULT_BOUND, release_memory
 from ..runner.slots import SLOT_FOLDER, claim_slot
 from ..runner.worker import WorkerError
-from .grade import FAULT_BOUND, ClusterUnreachable, Scheduler, grader_failed, kill_judge_for_tests, release_memory
+from .errors import ClusterUnreachable
 from .judging import NotGradable, grade_submission, read_notebook, start_judge, stop_judge
+from .scheduler import Scheduler, grader_failed, kill_judge_for_tests
 from .submissions import Submission
 
 #: ``--cluster local:N``.
@@ -177,7 +179,7 @@ def connected(where: str):
 
 
 class ClusterScheduler(Scheduler):
-    """The batch's bookkeeping (:class:`~.grade.Scheduler`) with Dask workers in place of judge processes."""
+    """The batch's bookkeeping (:class:`~.scheduler.Scheduler`) with Dask workers in place of judge processes."""
 
     def run(self, bar) -> None:
         """Grade the whole queue on the cluster, then settle what could not be graded."""

@@ -2,63 +2,26 @@
 
 A student is done when ``OUT/<student>/results.json`` exists for the same notebook (same SHA-256) and says
 ``graded``; a rerun grades only the others (all of them with ``force``). Each result is written atomically by
-the main process as soon as its judge returns it, so an interrupted batch loses at most the submissions being
-graded right then.
-
-Faults of the grader are kept apart from the students' results: a judge process that dies is replaced and the
-submission it held is graded again, and so is one whose sandbox (zygote) ended under it; a submission that meets
-such a fault :data:`FAULT_BOUND` times gets a result that says so (:meth:`Scheduler.settle`). An output folder
-that cannot be written (full disk, read-only) stops the batch at once with :class:`OutputUnwritable`.
+the main process as soon as its judge returns it (:mod:`.scheduler`), so an interrupted batch loses at most the
+submissions being graded right then.
 """
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import gc
-import itertools
-import multiprocessing
-import os
-import signal
 import time
-from collections import deque
 from dataclasses import dataclass, field
-from multiprocessing.connection import wait
 from pathlib import Path
 
-from ..options import DEFAULT_JOBS, Options
-from ..reporting.batch import read_student, student_dir, write_outputs, write_student
+from ..reporting.batch import read_student, write_outputs
 from ..reporting.files import write_text
-from ..results import ERROR, GRADED, LOST, NOT_GRADED_YET, SubmissionResult
+from ..results import SubmissionResult
+from ..runner.judges import FAULT_BOUND
 from ..runner.sandbox import Isolation, detect
-from .judging import all_failed, grade_submission, start_judge
+from .errors import OutputUnwritable
+from .scheduler import BatchOptions, Scheduler, missing
 from .submissions import Submission, discover
 
-#: Grader faults (its judge process, or its sandbox, ended under it) a submission may meet: it is graded again
-#: after each, and after this many it gets a result that says so instead.
-FAULT_BOUND = 2
-#: A judge slot whose process ends this many times in a row while holding nothing is not restarted.
-IDLE_DEATHS = 3
-#: TEST-ONLY: a judge kills itself when handed this student's submission (see :func:`kill_judge_for_tests`).
-KILL_JUDGE_FOR = "GLUON_GRADER_TEST_KILL_JUDGE_FOR"
 #: The file written (then removed) in OUT before grading, to learn at once whether OUT can be written.
 PROBE_FILE = ".gluon-grader-write-check"
-#: glibc's malloc_trim (returns freed heap pages to the system), or None where the C library has none.
-_malloc_trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
-
-
-@dataclass
-class BatchOptions:
-    """How to grade a class: the unit, output folder, parallel jobs, the run's options, whether to regrade, and
-    where: ``cluster`` None grades with ``jobs`` judge processes here; ``local:N`` or a Dask scheduler's address
-    (``tcp://host:8786``, ``tls://...``) grades on Dask workers (:mod:`.cluster`)."""
-
-    out: Path
-    unit: object
-    jobs: int = DEFAULT_JOBS
-    options: Options = field(default_factory=Options)
-    force: bool = False
-    quiet: bool = False
-    cluster: str | None = None
 
 
 @dataclass
@@ -125,250 +88,6 @@ def run_all(todo: list[Submission], options: BatchOptions, isolation: Isolation 
     return scheduler
 
 
-class JudgeProcess:
-    """A judge process, its pipe, and what it holds (None when idle): the batch's judges and nbgrader's."""
-
-    def __init__(self, context, name: str, target, args: tuple, idle_deaths: int = 0):
-        self.idle_deaths = idle_deaths
-        self.holding = None
-        self.connection, theirs = context.Pipe()
-        self.process = context.Process(target=target, name=name, daemon=True, args=(theirs, *args))
-        self.process.start()
-        theirs.close()
-
-    def give(self, holding, message) -> None:
-        """Hand ``message`` over, holding ``holding`` (a judge that is already dead is noticed by the next wait)."""
-        self.holding = holding
-        with contextlib.suppress(OSError):
-            self.connection.send(message)
-
-    def reply(self):
-        """The judge's answer if one has arrived, else None (nothing yet, or the process ended)."""
-        try:
-            return self.connection.recv() if self.connection.poll() else None
-        except (EOFError, OSError):
-            return None
-
-    def ending(self) -> str:
-        """How the (ended) process ended, e.g. ``killed by SIGKILL`` or ``exit code 1``."""
-        self.process.join()
-        code = self.process.exitcode
-        if code is not None and code < 0:
-            return f"killed by {signal.Signals(-code).name}" if -code in signal.Signals._value2member_map_ \
-                else f"killed by signal {-code}"
-        return f"exit code {code}"
-
-    def stop(self) -> None:
-        """Kill the process (its sandbox dies with it: bubblewrap's --die-with-parent, the zygote's death signal)."""
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join()
-        self.connection.close()
-
-
-class Judge(JudgeProcess):
-    """One judge process of the batch (spawned, so nothing of the batch's state is shared) and the submission it
-    holds. A replacement takes the same slot, hence the same student uid."""
-
-    def __init__(self, context, slot: int, options: BatchOptions, idle_deaths: int = 0):
-        self.slot = slot
-        super().__init__(context, f"gluon-grader-judge-{slot}", judge_main, (slot, options.options, options.unit),
-                         idle_deaths)
-
-    def give(self, submission: Submission) -> None:
-        """Hand ``submission`` over."""
-        super().give(submission, submission)
-
-
-class Scheduler:
-    """Hands submissions one at a time to judge processes, knowing which one each judge holds.
-
-    A judge that dies is replaced in its slot and the submission it held is graded again, first in line; so is
-    one whose sandbox ended under it (status ``lost``). After :data:`FAULT_BOUND` such faults a submission is put
-    aside, and at the end of the batch gets a result that says so (:meth:`settle`).
-    """
-
-    def __init__(self, todo: list[Submission], options: BatchOptions, isolation: Isolation):
-        self.queue, self.options, self.isolation = deque(todo), options, isolation
-        self.faults: dict[Submission, list[str]] = {}
-        self.exhausted: list[Submission] = []
-        self.graded_cleanly = 0
-        self.done = 0
-        self.judges: list[Judge] = []
-
-    def run(self, bar) -> None:
-        """Grade the whole queue, then settle what could not be; the judges are stopped however it ends."""
-        context = multiprocessing.get_context("spawn")
-        self.judges = [Judge(context, slot, self.options) for slot in range(max(1, min(self.options.jobs,
-                                                                                       len(self.queue))))]
-        try:
-            while self.queue or self.busy():
-                self.hand_out()
-                if not self.busy():
-                    self.give_up()
-                    break
-                ready = wait([judge.connection for judge in self.busy()] + [j.process.sentinel for j in self.judges])
-                for judge in list(self.judges):
-                    if judge.connection in ready or judge.process.sentinel in ready:
-                        self.collect(judge, context, bar)
-        finally:
-            for judge in self.judges:
-                judge.stop()
-        self.settle(bar)
-
-    def busy(self) -> list[Judge]:
-        """The judges holding a submission."""
-        return [judge for judge in self.judges if judge.holding is not None]
-
-    def hand_out(self) -> None:
-        """A submission to every idle judge, while there are any."""
-        for judge in self.judges:
-            if judge.holding is None and self.queue:
-                judge.give(self.queue.popleft())
-
-    def collect(self, judge: Judge, context, bar) -> None:
-        """Take the judge's answer; or, if its process ended, replace it and grade what it held again."""
-        reply = judge.reply()
-        if reply is not None:
-            submission, judge.holding, judge.idle_deaths = judge.holding, None, 0
-            self.answered(submission, reply, bar)
-        elif not judge.process.is_alive():
-            self.replace(judge, context)
-
-    def answered(self, submission: Submission, reply: dict, bar) -> None:
-        """Record a judge's answer, or requeue the submission when its sandbox was lost."""
-        if "crashed" in reply:
-            result = grader_failed(submission, f"the grader failed on this submission ({reply['crashed']})",
-                                   self.isolation, self.options.unit)
-        elif reply.get("status") == LOST:
-            self.fault(submission, (reply.get("notes") or ["the grader's sandbox ended"])[0])
-            return
-        else:
-            result = SubmissionResult.from_dict(reply)
-            self.graded_cleanly += result.is_grade
-        self.record(result, bar)
-
-    def replace(self, judge: Judge, context) -> None:
-        """A new judge in the dead one's slot (unless it keeps dying idle); what it held is graded again."""
-        ending = judge.ending()
-        judge.stop()
-        self.judges.remove(judge)
-        idle_deaths = 0
-        if judge.holding is not None:
-            self.fault(judge.holding, f"its judge process ended ({ending})")
-        else:
-            idle_deaths = judge.idle_deaths + 1
-        if idle_deaths < IDLE_DEATHS:
-            self.judges.append(Judge(context, judge.slot, self.options, idle_deaths))
-
-    def fault(self, submission: Submission, what: str) -> None:
-        """Note a grader fault met by ``submission``: grade it again next, or put it aside at the bound."""
-        faults = self.faults.setdefault(submission, [])
-        faults.append(what)
-        if len(faults) < FAULT_BOUND:
-            self.queue.appendleft(submission)
-        else:
-            self.exhausted.append(submission)
-
-    def give_up(self) -> None:
-        """No judge is left (each died before grading anything): what is still queued is the grader's failure."""
-        while self.queue:
-            submission = self.queue.popleft()
-            self.record(grader_failed(submission, "the grader's judge processes kept ending before they could "
-                                                  "grade anything", self.isolation, self.options.unit), None)
-
-    def settle(self, bar) -> None:
-        """Results for the submissions put aside at the bound, now that the whole batch is known.
-
-        The notebook is named as the likely cause when it ended the grader's processes every time while the
-        same batch graded at least ten times as many others without a fault; otherwise it is the grader's
-        failure (``error``: not graded yet, rerun).
-        """
-        blame = self.graded_cleanly >= 10 * len(self.exhausted)
-        for submission in self.exhausted:
-            faults = self.faults[submission]
-            if blame:
-                self.record(held_for_review(submission, faults, self.isolation, self.options.unit), bar)
-            else:
-                reason = f"the grader failed {len(faults)} times on this submission (" + "; ".join(faults) + ")"
-                self.record(grader_failed(submission, reason, self.isolation, self.options.unit), bar)
-
-    def record(self, result: SubmissionResult, bar) -> None:
-        """Write the result now (a full disk or read-only folder stops the batch) and count it."""
-        save(self.options.out, result)
-        self.done += 1
-        if bar is not None:
-            bar.update(1)
-
-    @property
-    def regraded(self) -> dict[str, list[str]]:
-        """``{student: faults}`` of the submissions graded again after a grader fault (put aside ones included)."""
-        return {submission.student: faults for submission, faults in self.faults.items()}
-
-
-def judge_main(connection, slot: int, options: Options, unit) -> None:
-    """A judge process: grade each submission the batch hands over, one at a time, until the pipe closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle: it stops the judges itself
-    start_judge(slot, options)
-    for number in itertools.count():
-        try:
-            submission = connection.recv()
-        except (EOFError, OSError):
-            return
-        kill_judge_for_tests(submission)
-        try:
-            reply = grade_submission(submission, unit)
-        except Exception as error:  # noqa: BLE001  (a bug of the grader's must not lose the rest of the class)
-            reply = {"crashed": f"{type(error).__name__}: {error}"}
-        connection.send(reply)
-        release_memory(freeze=number == 0)
-
-
-def release_memory(freeze: bool) -> None:
-    """Give back what a submission left behind, so a judge's memory stays flat over a long batch.
-
-    Hypothesis leaves reference cycles (frames, tracebacks) that only a full collection frees, and glibc keeps
-    freed heap pages: without this a judge's RSS climbs from ~80 MB to ~180 MB over a few hundred submissions
-    (benchmarks/long_batch.py). After the first submission, what is alive (imports, Hypothesis's internals) is
-    frozen out of the collector's sight, so each full collection walks only new objects: about 1 ms.
-    """
-    gc.collect()
-    if freeze:
-        gc.freeze()
-    if _malloc_trim is not None:
-        _malloc_trim(0)
-
-
-def kill_judge_for_tests(submission: Submission) -> None:
-    """TEST-ONLY fault injection: SIGKILL this judge when it is handed the student named in
-    ``$GLUON_GRADER_TEST_KILL_JUDGE_FOR`` (tests/test_batch_faults.py: a submission that kills its judge every time)."""
-    if submission.student == os.environ.get(KILL_JUDGE_FOR):
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
-class OutputUnwritable(Exception):
-    """The output folder cannot be written (full disk, read-only, no permission): the batch stops.
-
-    Every file already written is whole (each is written to a temporary file, then renamed); rerun the same
-    command once the folder can be written, or into another folder.
-    """
-
-    def __init__(self, out: Path, error: OSError, writing: Path | None = None):
-        where = error.filename or writing or out
-        super().__init__(f"cannot write the output folder {out}: {error.strerror or error} ({where}). The batch "
-                         "stopped; every result written so far is whole. Free space or make the folder writable "
-                         "(or choose another --out), then run the same command again.")
-
-
-class ClusterUnreachable(Exception):
-    """The Dask scheduler of ``--scheduler`` cannot be reached (or its address is not one): nothing was graded."""
-
-    def __init__(self, address: str, error: Exception):
-        super().__init__(f"cannot reach the Dask scheduler at {address} ({type(error).__name__}: {error}). Nothing "
-                         "was graded; start the scheduler (`dask scheduler`) or check the address, then run the same "
-                         "command again.")
-
-
 def check_writable(out: Path) -> None:
     """:class:`OutputUnwritable` unless a file can be written (and renamed) in ``out``, before grading anything."""
     probe = Path(out) / PROBE_FILE
@@ -377,39 +96,6 @@ def check_writable(out: Path) -> None:
         probe.unlink()
     except OSError as error:
         raise OutputUnwritable(out, error) from None
-
-
-def save(out: Path, result: SubmissionResult) -> None:
-    """Write one student's files; :class:`OutputUnwritable` when the folder cannot take them."""
-    try:
-        write_student(out, result)
-    except OSError as error:
-        raise OutputUnwritable(out, error, student_dir(out, result.student)) from None
-
-
-def grader_failed(submission: Submission, reason: str, isolation: Isolation, unit) -> SubmissionResult:
-    """An ``error`` result: the grader could not grade this submission (not the student's grade; rerun)."""
-    note = f"{reason}; {NOT_GRADED_YET} (this is not the notebook's grade)"
-    return SubmissionResult(submission.student, submission.where, all_failed(unit, f"Not graded: {note}."),
-                            [note],
-                            ERROR, isolation.describe(), 0.0, submission.digest())
-
-
-def held_for_review(submission: Submission, faults: list[str], isolation: Isolation, unit) -> SubmissionResult:
-    """The result of a notebook whose grading ended the grader's processes every time: 0, held for review."""
-    note = (f"held for review: grading this notebook ended the grader's processes {len(faults)} times ("
-            + "; ".join(faults) + ") while the rest of the class was graded normally, so the notebook itself is "
-            "the likely cause; it gets 0 until your instructor has looked at it")
-    return SubmissionResult(submission.student, submission.where, all_failed(unit, f"Not graded: {note}."),
-                            [note],
-                            GRADED, isolation.describe(), 0.0, submission.digest())
-
-
-def missing(submission: Submission, isolation: Isolation, unit) -> SubmissionResult:
-    """A row for a submission that has no readable result (the batch was interrupted before it)."""
-    reason = "not graded yet: the batch stopped before this submission; run the same command again"
-    return SubmissionResult(submission.student, submission.where, all_failed(unit, reason), [reason], ERROR,
-                            isolation.describe(), 0.0, submission.digest())
 
 
 def progress_bar(total: int, quiet: bool):

@@ -15,12 +15,12 @@ import stat
 import subprocess
 import sys
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import autograder
 
-from ..options import BY_NAME
+from ..options import Limits
 
 BUBBLEWRAP = "bubblewrap"
 FIRST_UID = 61000
@@ -34,24 +34,6 @@ ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THRE
 FIXED_ENVIRONMENT = {"PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", **ONE_THREAD}
 #: Everything but the user namespace: the zygote must be able to switch to a real, unprivileged student uid.
 NAMESPACES = ("--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try")
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one submission may use: wall and CPU seconds, memory, file size, scratch space, processes."""
-
-    wall_s: float = BY_NAME["timeout"].default
-    memory_mb: int = BY_NAME["memory"].default
-    cpu_s: float | None = None
-    file_mb: int = 256
-    scratch_mb: int = 512
-    processes: int = 256
-
-    def plain(self) -> dict:
-        """Plain data for the zygote, with the CPU limit defaulting to the wall limit."""
-        data = asdict(self)
-        data["cpu_s"] = self.cpu_s or self.wall_s + 5
-        return data
 
 
 @dataclass(frozen=True)

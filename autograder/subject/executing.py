@@ -1,6 +1,6 @@
 """nbgrader's autograde inside the sandbox: run the chosen cells in order as a kernel would, keeping their outputs.
 
-The judge (:mod:`autograder.nbgrader_sandbox`) decides which cells run (every code cell but the test cells that
+The judge (:mod:`autograder.nbgrader.plan`) decides which cells run (every code cell but the test cells that
 call the kit's checks, which it judges itself) and sends the assignment folder's files along with the job. The
 subject child writes those files into a work folder, runs the cells there, and keeps each cell's outputs the way
 a Jupyter kernel reports them to nbgrader (stream text, the last expression's value, the error). The judge asks

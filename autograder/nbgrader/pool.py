@@ -2,7 +2,7 @@
 while nbgrader is busy with the current one.
 
 nbgrader autogrades one notebook at a time: its own work first (the gradebook, copying, sanitizing, conversion,
-scoring: about 0.4 s a notebook), then the ``Execute`` step, which :class:`~.nbgrader_sandbox.SandboxedExecute`
+scoring: about 0.4 s a notebook), then the ``Execute`` step, which :class:`~.execute.SandboxedExecute`
 replaces. That step's work (the notebook run in the sandbox, its kit test cells judged) is done here by ``jobs``
 judge processes, each with a warm sandboxed :class:`~.runner.worker.Worker`, and it is done *ahead*. While
 nbgrader works on notebook k, the judges take notebooks k+1, k+2, ... as they lie in ``submitted/``. Each is
@@ -16,9 +16,10 @@ there and then. Running ahead changes when a notebook is graded, never what it i
 
 The first judges are forked from nbgrader's process (while it has no other thread), so they start with what it has
 imported; a judge that dies is replaced by a spawned one, like the batch grader's, and a notebook whose judge died
-(or whose sandbox ended) is graded again, up to :data:`~.batch.grade.FAULT_BOUND` times. What a judge sends back is
-the kit's own data (the sandbox's reply was read from plain frames, as in the batch grader). The judges end with
-the run, and with nbgrader if it is killed (their parent-death signal; each judge's zygote dies with its judge).
+(or whose sandbox ended) is graded again, up to :data:`~autograder.runner.judges.FAULT_BOUND` times. What a judge
+sends back is the kit's own data (the sandbox's reply was read from plain frames, as in the batch grader). The
+judges end with the run, and with nbgrader if it is killed (their parent-death signal; each judge's zygote dies with
+its judge).
 """
 from __future__ import annotations
 
@@ -43,10 +44,10 @@ from pathlib import Path
 
 import nbformat
 
-from .batch.grade import FAULT_BOUND, IDLE_DEATHS, JudgeProcess, release_memory
-from .nbgrader_sandbox import files_of, notebook_name, plan_of, run_notebook, unit_for
-from .options import Options
-from .runner.worker import SandboxLost, Worker, WorkerError
+from ..options import Options
+from ..runner.judges import FAULT_BOUND, IDLE_DEATHS, JudgeProcess, release_memory
+from ..runner.worker import SandboxLost, Worker, WorkerError
+from .plan import files_of, notebook_name, plan_of, run_notebook, unit_for
 
 #: How many notebooks past the one nbgrader is on may be graded ahead, per judge: enough to keep every judge busy
 #: while nbgrader does its own work, few enough that results waiting to be asked for hold little memory.
@@ -351,8 +352,8 @@ class Judge(JudgeProcess):
 
 def judge_main(connection, options: Options, sanitizing: Sanitizing | None, nbgrader: int) -> None:
     """A judge process: grade each task handed over, one at a time, until the pipe closes or nbgrader ends."""
-    from .runner.slots import claim_slot
-    from .runner.zygote import PR_SET_PDEATHSIG, prctl
+    from ..runner.slots import claim_slot
+    from ..runner.zygote import PR_SET_PDEATHSIG, prctl
 
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != nbgrader:  # nbgrader ended before the signal was armed

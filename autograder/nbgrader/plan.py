@@ -1,0 +1,174 @@
+"""The judge's side of an nbgrader notebook: which cells run in the sandbox, which test cells the kit judges, and
+the notebook run and judged.
+
+A test cell is the kit's when it is nbgrader's autograded test cell (:func:`is_autograded_test`: graded, locked,
+no solution) whose code only calls ``check("id")`` / ``check_hidden("id")`` with string constants
+(:func:`kit_calls`); its checks run here, outside the student's process. Every other code cell runs in the sandbox.
+"""
+from __future__ import annotations
+
+import ast
+import base64
+import contextlib
+import functools
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..judge import failed
+from ..pipeline import Graded, judge, subject_of
+from ..screening import review_note
+from ..subject.executing import MAX_FILE_BYTES, MAX_FILES, OUTPUTS_PROBE
+from ..units import UnknownUnit, all_units, unit_of
+
+#: What the kit's test cells call: a call of one of these with string constants only names checks.
+KIT_CALLS = ("check", "check_hidden")
+#: The probes of a notebook of no unit (nbgrader's own test notebooks): none, only its cells run.
+NO_UNIT = types.SimpleNamespace(probes_module="")
+
+
+@dataclass
+class Plan:
+    """Which cells run in the sandbox (``run``, by index) and which test cells are judged here (``kit``)."""
+
+    run: list[int] = field(default_factory=list)
+    kit: dict[int, list] = field(default_factory=dict)  # index -> [(check or None, label, check id)]
+
+    @property
+    def checks(self) -> list:
+        """Every check the kit cells name, each once."""
+        return list({found[0].id: found[0] for calls in self.kit.values() for found in calls if found[0]}.values())
+
+
+
+def unit_for(notebook: bytes, assignment: str | None, plan: Plan):
+    """The unit graded: the nbgrader assignment's, else the notebook's metadata's, else its checks' (None: none)."""
+    from ..units import unit_of_check
+
+    units = all_units()
+    if assignment in units:
+        return units[assignment]
+    try:
+        return unit_of(notebook=notebook)
+    except UnknownUnit:
+        return unit_of_check(plan.checks[0]) if plan.checks else None
+
+
+
+def run_notebook(path: Path, data: bytes, plan: Plan, unit, files: dict, worker):
+    """``(the cells' outputs and written files, the kit checks graded, why the notebook stopped or None)``: the
+    notebook at ``path`` (its bytes ``data``) run in ``worker``'s sandbox beside ``files``, its kit cells judged."""
+    checks = plan.checks
+    note = review_note(path) if checks else None
+    graded = Graded([])
+    with subject_of(path, data, unit or NO_UNIT, None, worker, nbgrader={"run": plan.run, "files": files}) as subject:
+        reply = subject.probe(OUTPUTS_PROBE)
+        if checks and not note:
+            with hypothesis_home(path.parent):
+                graded = judge(subject, checks)
+        stopped = (subject.stopped, (subject.cell or {}).get("number")) if subject.stopped else None
+    if note:
+        graded = Graded([failed(check, note) for check in checks], [note], held=True)
+    return reply, graded, stopped
+
+
+
+def files_of(folder: Path, log=None) -> dict:
+    """The assignment's files in the autograded folder, to run beside (notebooks aside: they hold test cells)."""
+    files, room = {}, MAX_FILE_BYTES
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        relative = path.relative_to(folder).as_posix()
+        if path.is_symlink() or not path.is_file() or path.suffix == ".ipynb" or ".ipynb_checkpoints" in relative:
+            continue
+        size = path.stat().st_size
+        if len(files) >= MAX_FILES or size > room:
+            if log is not None:
+                log.warning("Not sent to the sandbox (more than %d files or %d MB): %s", MAX_FILES,
+                            MAX_FILE_BYTES >> 20, relative)
+            continue
+        room -= size
+        files[relative] = base64.b64encode(path.read_bytes()).decode()
+    return files
+
+
+
+@contextlib.contextmanager
+def hypothesis_home(folder: Path):
+    """Hypothesis's folder in ``folder`` while checks run: it would otherwise leave ``.hypothesis/`` in the course."""
+    from hypothesis import configuration
+
+    previous = getattr(configuration, "__hypothesis_home_directory", None)
+    configuration.set_hypothesis_home_dir(str(folder / ".hypothesis"))
+    try:
+        yield
+    finally:
+        configuration.set_hypothesis_home_dir(previous)
+
+
+
+def plan_of(nb, skip_tag: str = "skip-execution") -> Plan:
+    """What runs where: non-blank code cells in order (as nbclient skips blank and tagged ones), kit cells apart."""
+    plan = Plan()
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or not cell.source.strip() or skip_tag in cell.metadata.get("tags", []):
+            continue
+        calls = kit_calls(cell.source) if is_autograded_test(cell) else []
+        if calls:
+            plan.kit[index] = [resolve(function, check_id) for function, check_id in calls]
+        else:
+            plan.run.append(index)
+    return plan
+
+
+
+def is_autograded_test(cell) -> bool:
+    """A locked, graded code cell without a solution: nbgrader's autograded test cell."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+
+def kit_calls(source: str) -> list[tuple[str, str]]:
+    """``[(function, check id)]`` of each ``check("id", ...)`` / ``check_hidden(...)`` call in the source, in order.
+
+    Parsed, not searched: a call in a comment or a string is no call, and a call with anything but string
+    constants (an instructor's own ``check(answer)``) is not the kit's.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    calls = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.args or node.keywords:
+            continue
+        function = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+        if function in KIT_CALLS and all(isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+                                         for arg in node.args):
+            calls += [((node.lineno, node.col_offset, n), function, arg.value) for n, arg in enumerate(node.args)]
+    return [(function, check_id) for _, function, check_id in sorted(calls)]
+
+
+
+def resolve(function: str, check_id: str) -> tuple:
+    """``(check or None when no unit has it, label of its passing line, check id)``."""
+    visible, hidden = known_checks()
+    if function == "check_hidden":
+        return hidden.get(check_id), "hidden test", check_id
+    return visible.get(check_id), None, check_id
+
+
+
+@functools.cache
+def known_checks() -> tuple[dict, dict]:
+    """``({id: check}, {id: hidden check})`` of every unit, looked up once per run (finding units is not free)."""
+    units = all_units().values()
+    return ({one.id: one for unit in units for one in unit.checks},
+            {one.id: one for unit in units for one in unit.hidden_checks})
+
+
+
+def notebook_name(resources) -> str:
+    """The notebook's file name, as the student's cells see it in error messages."""
+    name = (resources.get("nbgrader") or {}).get("notebook") or (resources.get("unique_key")) or "submission"
+    return Path(str(name)).name + ".ipynb"
