@@ -100,7 +100,7 @@ def expect_ok(reply: dict, name: str) -> dict:
         raise CheckFailed(
             f"{reply['stage']} to run without an error",
             f"it raised {reply['error_type']}: {reply['message']}",
-            raised_hint(reply),
+            raised_hint(reply, name),
         )
     raise CheckFailed("an answer the grader can read", f"a malformed reply ({reply.get('message', status)})")
 
@@ -133,10 +133,11 @@ def expect_implemented(reply: dict, name: str) -> None:
         expect_ok(reply, name)
 
 
-def raised_hint(reply: dict) -> str:
-    """A hint for the common errors MXNet gives in this unit."""
+def raised_hint(reply: dict, exercise: str = "") -> str:
+    """A hint for the common errors MXNet gives in ``exercise``: chosen by the exercise first, then the error (an
+    error's words alone never bring another exercise's hint)."""
     message = reply.get("message", "")
-    specific = named_mistake_hint(message)
+    specific = named_mistake_hint(message, exercise)
     if specific:
         return specific
     if "Shape inconsistent" in message or ("shape" in message.lower() and "dense" in message.lower()):
@@ -148,27 +149,30 @@ def raised_hint(reply: dict) -> str:
     return "read the error above; run the cell that defines this exercise and try the same call yourself."
 
 
-#: Errors whose message names the mistake itself, and the hint for exactly that mistake.
+#: Errors whose message names the mistake itself in one exercise: (the exercises, the marks, the hint).
 NAMED_MISTAKES = (
-    (("add() takes 2 positional arguments but",),
+    (("MySequential",), ("add() takes 2 positional arguments but",),
      "net.add(a, b) passes several blocks at once, but your add takes one: write `def add(self, *blocks):` and "
      "register each block in order"),
-    (("has no attribute 'append'", "OrderedDict"),
+    (("MySequential",), ("has no attribute 'append'", "OrderedDict"),
      "self._children is Gluon's dictionary of registered children, not a list: register each block with "
      "self.register_child(block) instead of appending to it"),
-    (("is missing in file",),
+    (("save_and_load",), ("is missing in file",),
      "save with net.save_parameters(path) and load with fresh.load_parameters(path): they store names relative "
      "to the net, so a fresh net with another prefix reads them (collect_params().save/load keep the full, "
      "prefixed names)"),
-    (("ParameterDict",),
+    (("count_parameters",), ("ParameterDict",),
+     "collect_params() gives a ParameterDict of Parameter objects, not numbers: add up param.data().size over its "
+     ".values()"),
+    (("save_and_load",), ("ParameterDict",),
      "save and load the parameters of a net with net.save_parameters(path) and fresh.load_parameters(path), "
      "not through the ParameterDict of collect_params()"),
 )
 
 
-def named_mistake_hint(message: str) -> str:
-    """The hint for an error whose message names the mistake (all its marks appear), or ``""``."""
-    for marks, hint in NAMED_MISTAKES:
-        if all(mark in message for mark in marks):
+def named_mistake_hint(message: str, exercise: str) -> str:
+    """The hint for an error of ``exercise`` whose message names the mistake (all its marks appear), or ``""``."""
+    for exercises, marks, hint in NAMED_MISTAKES:
+        if exercise in exercises and all(mark in message for mark in marks):
             return hint
     return ""
