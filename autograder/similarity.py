@@ -1,0 +1,473 @@
+"""Similar answers across a class: which pairs of students wrote alike code, exercise by exercise, and the evidence.
+
+Judge side only: notebooks are parsed (nbformat), never run. For each student and exercise the *answer* is the
+code of the exercise's solution cell (its nbgrader ``grade_id``, else the cell that defines the exercise's name)
+plus the cells the student added after it. Everything the release holds (teaching examples, stubs, test cells) is
+boilerplate: its fingerprints are removed from every answer, so two students who both adapt the notebook's own
+example are not alike for it.
+
+Fingerprints are copydetect's (k-grams hashed, then winnowed: :func:`copydetect.utils.hashed_kgrams`,
+:func:`copydetect.utils.winnow`, and its overlap slices for the evidence), taken over a normalised token stream
+(:func:`normalise`) so that what copiers change does not change them: names the student or the notebook define,
+numbers and strings all become one operand symbol; comments, docstrings, blank lines and ``print(...)`` statements
+are dropped; library names (``nn.Dense``, ``collect_params``) and keywords are kept, they carry the answer's shape.
+Fingerprints are sets, so reordered functions match as well.
+
+Scores (:class:`PairExercise`): the shared fingerprints of two answers, each weighted by how rare it is in the
+class (:func:`rarity_weights`: 1 for code only these two have, falling towards 0 for code every student has; no
+hard cut, so a ring of three copiers still counts), divided by the size of the smaller answer. An exercise counts
+only when the pair shares at least :data:`MIN_SHARED` weighted fingerprints of non-boilerplate code: answers the
+notebook practically dictates (one line) carry no weight alone. The whole-notebook score sums the exercises that
+count. A pair is reported when its notebook score or any exercise score reaches the threshold.
+"""
+from __future__ import annotations
+
+import ast
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from copydetect.utils import find_fingerprint_overlap, get_copied_slices, hashed_kgrams, winnow
+from pygments import token
+from pygments.lexers import PythonLexer
+
+#: Classes smaller than this get no similarity report from the batch grader (two students are one pair: no class).
+MIN_CLASS = 3
+#: k: fingerprints are hashes of this many consecutive normalised tokens (about one line of code). Shorter k-grams
+#: match what every answer of the course writes (``net.add(nn.Dense(V, activation=V))``); longer ones miss copies
+#: that were edited every other line.
+K = 10
+#: Winnowing window: of every W consecutive k-grams the smallest hash is kept (a copy of W + K - 1 tokens or more
+#: is always found).
+WINDOW = 4
+#: Weighted shared fingerprints below which an exercise does not count for a pair (about two lines of rare code):
+#: what the notebook dictates is shorter than that.
+MIN_SHARED = 5.0
+#: Default reporting threshold of ``--threshold`` (see README, "Similar submissions": measured on the test class,
+#: copies score 0.55 and more, independent answers 0.25 and less).
+DEFAULT_THRESHOLD = 0.4
+#: The exercise name of the whole-notebook row of the CSV.
+WHOLE_NOTEBOOK = "(whole notebook)"
+#: The one symbol every operand (a name the student or notebook defines, a number, a string) becomes.
+OPERAND = "V"
+
+_LEXER = PythonLexer()
+_MAGIC = re.compile(r"^\s*[%!]", re.MULTILINE)
+
+
+@dataclass
+class Normalised:
+    """An answer's tokens as one symbol each (``symbols``), with the source span ``spans[i]`` of symbol ``i``."""
+
+    symbols: str
+    spans: list[tuple[int, int]]
+
+
+class Vocabulary:
+    """One character per distinct token text, shared by every answer of a run (so equal tokens are equal chars)."""
+
+    def __init__(self):
+        self._chars: dict[str, str] = {OPERAND: "\x01"}
+
+    def char(self, text: str) -> str:
+        found = self._chars.get(text)
+        if found is None:
+            number = len(self._chars) + 0x100
+            found = self._chars[text] = chr(number if number < 0xD800 else number + 0x800)  # no surrogates
+        return found
+
+
+def defined_names(source: str) -> set[str]:
+    """Names ``source`` defines (assigned, parameters, functions, classes, attributes it sets): the author's own
+    choices, which a copier renames. Imported names are the library's and are kept. Unparsable code defines none."""
+    try:
+        tree = ast.parse(_MAGIC.sub("#", source))
+    except (SyntaxError, ValueError):
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            names.add(node.attr)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.ExceptHandler) and node.name:
+            names.add(node.name)
+    return names
+
+
+def without_prints(source: str) -> str:
+    """``source`` with the lines of every ``print(...)`` statement blanked (same length: spans stay right)."""
+    try:
+        tree = ast.parse(_MAGIC.sub("#", source))
+    except (SyntaxError, ValueError):
+        return source
+    blank = set()
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+                and isinstance(node.value.func, ast.Name) and node.value.func.id == "print"):
+            blank.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    if not blank:
+        return source
+    lines = source.splitlines(keepends=True)
+    return "".join(re.sub(r"[^\n]", " ", line) if number in blank else line
+                   for number, line in enumerate(lines, start=1))
+
+
+def normalise(source: str, names: set[str], vocabulary: Vocabulary) -> Normalised:
+    """``source`` as a string of one symbol per token: ``names`` (defined by the author or the notebook), numbers
+    and strings as :data:`OPERAND`, every other token (keywords, operators, library names) as itself; comments,
+    docstrings, whitespace and print statements dropped."""
+    symbols, spans = [], []
+    in_string = False
+    for start, kind, text in _LEXER.get_tokens_unprocessed(without_prints(source)):
+        end = start + len(text)
+        if kind in token.Comment or kind in token.Text or kind in token.String.Doc or not text.strip():
+            in_string = False
+            continue
+        if kind in token.String and kind not in token.String.Interpol:
+            if in_string:  # one string is several tokens (quotes, body, escapes): one operand
+                spans[-1] = (spans[-1][0], end)
+                continue
+            in_string = True
+            symbols.append(vocabulary.char(OPERAND))
+            spans.append((start, end))
+            continue
+        in_string = kind in token.String.Interpol and in_string
+        if kind in token.Number or (kind in token.Name and text in names):
+            symbols.append(vocabulary.char(OPERAND))
+        else:
+            symbols.append(vocabulary.char(text))
+        spans.append((start, end))
+    return Normalised("".join(symbols), spans)
+
+
+@dataclass
+class Fingerprints:
+    """The winnowed fingerprints of one answer, boilerplate removed: each hash with its token positions."""
+
+    hashes: set[int]
+    positions: dict[int, list[int]]
+
+    @classmethod
+    def of(cls, normalised: Normalised, boilerplate: np.ndarray) -> Fingerprints:
+        if len(normalised.symbols) < K:
+            return cls(set(), {})
+        hashes, where = winnow(hashed_kgrams(normalised.symbols, K), WINDOW, remove_duplicates=False)
+        keep = ~np.isin(hashes, boilerplate)
+        positions: dict[int, list[int]] = defaultdict(list)
+        for value, index in zip(hashes[keep].tolist(), where[keep].tolist(), strict=True):
+            positions[value].append(index)
+        return cls(set(positions), dict(positions))
+
+
+def all_kgrams(normalised: Normalised) -> np.ndarray:
+    """Every k-gram hash of ``normalised`` (boilerplate is every k-gram of the release, not a winnowed sample)."""
+    return hashed_kgrams(normalised.symbols, K) if len(normalised.symbols) >= K else np.array([], dtype=np.int64)
+
+
+# --- answers out of notebooks --------------------------------------------------------------------------------
+
+class UnreadableNotebook(ValueError):
+    """A notebook that cannot be parsed; the similarity report leaves that student out and says so."""
+
+
+def read_notebook(path: str | Path):
+    """The notebook at ``path`` as nbformat 4, parsed by nbformat without its (slow) schema validation."""
+    import nbformat
+
+    try:
+        notebook = nbformat.reader.reads(Path(path).read_text(encoding="utf-8"))
+        if notebook.get("nbformat") != 4:
+            notebook = nbformat.convert(notebook, 4)
+    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError, nbformat.reader.NotJSONError) as error:
+        raise UnreadableNotebook(f"{Path(path).name} cannot be read as a notebook ({type(error).__name__})") from None
+    if not isinstance(notebook.get("cells"), list):
+        raise UnreadableNotebook(f"{Path(path).name} has no cells")
+    return notebook
+
+
+def _source(cell) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def _grade_id(cell) -> str | None:
+    meta = cell.get("metadata", {})
+    nbgrader = meta.get("nbgrader") if isinstance(meta, dict) else None
+    return nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
+
+
+def _top_level_names(source: str) -> set[str]:
+    try:
+        tree = ast.parse(_MAGIC.sub("#", source))
+    except (SyntaxError, ValueError):
+        return set()
+    return {node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.ClassDef)}
+
+
+def answers_of(notebook, unit, release_ids: set[str]) -> dict[str, str]:
+    """The student's answer code per exercise name: the exercise's solution cell (by ``grade_id``, or the cell
+    defining the exercise's name when the notebook lost its nbgrader metadata), then every cell the student added
+    after it; the release's other cells (examples, test cells) are left out."""
+    by_cell = {exercise.cell: exercise.name for exercise in unit.exercises}
+    by_name = {exercise.name: exercise.name for exercise in unit.exercises}
+    found: dict[str, list[str]] = defaultdict(list)
+    current = None
+    for cell in notebook["cells"]:
+        if cell.get("cell_type") != "code":
+            continue
+        source, grade_id = _source(cell), _grade_id(cell)
+        if grade_id in by_cell:
+            current = by_cell[grade_id]
+        elif grade_id in release_ids:
+            continue  # the release's own cell: boilerplate
+        else:
+            named = [by_name[name] for name in _top_level_names(source) if name in by_name]
+            if named:
+                current = named[0]
+            if current is None:
+                continue
+        found[current].append(source.strip("\n"))
+    return {name: "\n\n".join(parts) for name, parts in found.items()}
+
+
+@dataclass
+class Release:
+    """The released notebook of a unit: its cells' ids and every k-gram of its code (the boilerplate)."""
+
+    ids: set[str]
+    names: set[str]
+    boilerplate: np.ndarray
+
+    @classmethod
+    def of(cls, path: str | Path | None, vocabulary: Vocabulary) -> Release:
+        if path is None:
+            return cls(set(), set(), np.array([], dtype=np.int64))
+        notebook = read_notebook(path)
+        cells = [_source(cell) for cell in notebook["cells"] if cell.get("cell_type") == "code"]
+        names = set().union(*(defined_names(cell) for cell in cells)) if cells else set()
+        grams = [all_kgrams(normalise(cell, names, vocabulary)) for cell in cells]
+        ids = {grade_id for cell in notebook["cells"] if (grade_id := _grade_id(cell))}
+        return cls(ids, names, np.unique(np.concatenate(grams)) if grams else np.array([], dtype=np.int64))
+
+
+# --- scoring ---------------------------------------------------------------------------------------------------
+
+def rarity_weights(counts: np.ndarray, students: int) -> np.ndarray:
+    """Weight of a fingerprint found in ``counts`` submissions of a class of ``students``: 1 when only two have
+    it, log-falling towards 0 when every student has it (an IDF, scaled so a pair's own code weighs 1)."""
+    scale = math.log((students + 1) / 2)
+    if scale <= 0:
+        return np.ones_like(counts, dtype=float)
+    return np.clip(np.log((students + 1) / np.maximum(counts, 1)) / scale, 0.0, 1.0)
+
+
+@dataclass
+class Region:
+    """A matched stretch of one answer: its characters, lines (from 1) and in how many submissions its rarest
+    fingerprint is found."""
+
+    start: int
+    end: int
+    first_line: int
+    last_line: int
+    found_in: int
+
+
+@dataclass
+class PairExercise:
+    """Two students' answers to one exercise: the score, the evidence behind it, and both answers."""
+
+    exercise: str
+    score: float
+    shared: float
+    counts: bool
+    source_a: str = ""
+    source_b: str = ""
+    regions_a: list[Region] = field(default_factory=list)
+    regions_b: list[Region] = field(default_factory=list)
+    only_these_two: int = 0
+    fingerprints: int = 0
+
+    @property
+    def matched_lines(self) -> str:
+        """``A: 2-6, 9 | B: 3-7``: the lines of each answer inside a matched region."""
+        return f"A: {line_ranges(self.regions_a)} | B: {line_ranges(self.regions_b)}"
+
+    def line_count(self, side: str) -> int:
+        regions = self.regions_a if side == "a" else self.regions_b
+        return len({line for region in regions for line in range(region.first_line, region.last_line + 1)})
+
+
+@dataclass
+class Pair:
+    """Two students, their whole-notebook score and every exercise where they share code that counts."""
+
+    a: str
+    b: str
+    score: float
+    exercises: list[PairExercise]
+
+    @property
+    def top(self) -> float:
+        """What ranks the pair: its highest score, notebook or exercise."""
+        return max([self.score, *(one.score for one in self.exercises)])
+
+
+@dataclass
+class SimilarityReport:
+    """The class's pairs at or over ``threshold``, ranked, and the submissions left out (with why)."""
+
+    unit: str
+    students: int
+    threshold: float
+    pairs: list[Pair]
+    left_out: dict[str, str]
+    exercises: list[str]
+
+    def rows(self) -> list[tuple[str, str, str, float, str]]:
+        """The CSV's rows: per reported pair, its notebook row then each exercise at or over the threshold."""
+        rows = []
+        for pair in self.pairs:
+            counting = [one for one in pair.exercises if one.counts]
+            lines = "; ".join(f"{one.exercise} A: {one.line_count('a')} lines, B: {one.line_count('b')} lines"
+                              for one in counting)
+            rows.append((WHOLE_NOTEBOOK, pair.a, pair.b, round(pair.score, 3), lines))
+            rows += [(one.exercise, pair.a, pair.b, round(one.score, 3), one.matched_lines)
+                     for one in counting if one.score >= self.threshold]
+        return rows
+
+
+def line_ranges(regions: list[Region]) -> str:
+    """``2-6, 9``: the lines covered by ``regions``, merged."""
+    lines = sorted({line for region in regions for line in range(region.first_line, region.last_line + 1)})
+    ranges: list[list[int]] = []
+    for line in lines:
+        if ranges and line == ranges[-1][1] + 1:
+            ranges[-1][1] = line
+        else:
+            ranges.append([line, line])
+    return ", ".join(f"{first}-{last}" if last > first else str(first) for first, last in ranges)
+
+
+@dataclass
+class _Answer:
+    source: str
+    normalised: Normalised
+    fingerprints: Fingerprints
+
+
+def compare_class(submissions: list[tuple[str, Path | None]], unit, release_path: str | Path | None,
+                  threshold: float = DEFAULT_THRESHOLD) -> SimilarityReport:
+    """The similarity report of ``submissions`` (``(student, notebook path)``; a None path is a missing notebook)
+    for ``unit``, with the release at ``release_path`` as boilerplate."""
+    vocabulary = Vocabulary()
+    release = Release.of(release_path, vocabulary)
+    left_out: dict[str, str] = {}
+    answers: dict[str, dict[str, _Answer]] = {}
+    for student, path in submissions:
+        if path is None:
+            left_out[student] = "no notebook"
+            continue
+        try:
+            found = answers_of(read_notebook(path), unit, release.ids)
+        except UnreadableNotebook as error:
+            left_out[student] = str(error)
+            continue
+        answers[student] = {}
+        for exercise, source in found.items():
+            normalised = normalise(source, release.names | defined_names(source), vocabulary)
+            answers[student][exercise] = _Answer(source, normalised, Fingerprints.of(normalised, release.boilerplate))
+    students = sorted(answers)
+    names = [exercise.name for exercise in unit.exercises]
+    scored = {name: _score_exercise(name, students, answers) for name in names}
+    pairs = _pairs(students, names, scored, answers, threshold)
+    return SimilarityReport(unit.name, len(students), threshold, pairs, left_out, names)
+
+
+@dataclass
+class _Scored:
+    """One exercise over the class: each pair's weighted shared fingerprints, the answers' sizes, the counts."""
+
+    shared: np.ndarray
+    sizes: np.ndarray
+    found_in: dict[int, int]
+
+
+def _score_exercise(name: str, students: list[str], answers: dict) -> _Scored:
+    """The weighted shared fingerprints of every pair at once: a student x fingerprint matrix times its transpose,
+    the fingerprints weighted by their rarity."""
+    sets = [answers[student][name].fingerprints.hashes if name in answers[student] else set()
+            for student in students]
+    column: dict[int, int] = {}
+    rows, cols = [], []
+    for row, hashes in enumerate(sets):
+        for value in hashes:
+            rows.append(row)
+            cols.append(column.setdefault(value, len(column)))
+    matrix = np.zeros((len(students), len(column)), dtype=np.float32)
+    matrix[rows, cols] = 1.0
+    counts = matrix.sum(axis=0)
+    weights = rarity_weights(counts, len(students)).astype(np.float32)
+    shared = (matrix * weights) @ matrix.T
+    found_in = {value: int(counts[index]) for value, index in column.items()}
+    return _Scored(shared, matrix.sum(axis=1), found_in)
+
+
+def _pairs(students: list[str], names: list[str], scored: dict[str, _Scored], answers: dict,
+           threshold: float) -> list[Pair]:
+    """Every pair whose notebook or exercise score reaches ``threshold``, with its evidence, highest first."""
+    n = len(students)
+    if n < 2:
+        return []
+    shared = np.stack([scored[name].shared for name in names])  # exercises x n x n
+    sizes = np.stack([scored[name].sizes for name in names])  # exercises x n
+    smaller = np.minimum(sizes[:, :, None], sizes[:, None, :])
+    counts = shared >= MIN_SHARED
+    exercise_scores = np.where(counts & (smaller > 0), shared / np.maximum(smaller, 1), 0.0)
+    notebook_shared = np.where(counts, shared, 0.0).sum(axis=0)
+    notebook_sizes = np.minimum(sizes.sum(axis=0)[:, None], sizes.sum(axis=0)[None, :])
+    notebook_scores = notebook_shared / np.maximum(notebook_sizes, 1)
+    top = np.maximum(notebook_scores, exercise_scores.max(axis=0))
+    pairs = []
+    for i, j in zip(*np.nonzero(np.triu(top >= threshold, k=1)), strict=True):
+        exercises = [_evidence(name, students[i], students[j], answers, scored[name],
+                               float(exercise_scores[e, i, j]), float(shared[e, i, j]), bool(counts[e, i, j]))
+                     for e, name in enumerate(names) if shared[e, i, j] > 0]
+        pairs.append(Pair(students[i], students[j], float(notebook_scores[i, j]), exercises))
+    return sorted(pairs, key=lambda pair: (-pair.top, -pair.score, pair.a, pair.b))
+
+
+def _evidence(name: str, a: str, b: str, answers: dict, scored: _Scored, score: float, shared: float,
+              counts: bool) -> PairExercise:
+    """The matched regions of both answers (copydetect's overlap slices), with how rare each is."""
+    one, other = answers[a][name], answers[b][name]
+    first, second = one.fingerprints, other.fingerprints
+    where_a, where_b = find_fingerprint_overlap(first.hashes, second.hashes, first.positions, second.positions)
+    common = first.hashes & second.hashes
+    return PairExercise(
+        name, score, shared, counts, one.source, other.source,
+        _regions(one, where_a, scored.found_in), _regions(other, where_b, scored.found_in),
+        only_these_two=sum(1 for value in common if scored.found_in.get(value, 0) <= 2), fingerprints=len(common))
+
+
+def _regions(answer: _Answer, where: np.ndarray, found_in: dict[int, int]) -> list[Region]:
+    """Copied slices of ``answer`` (token positions) as source regions with lines and rarity."""
+    slices = get_copied_slices(where, K)
+    rarest_at: dict[int, int] = {}
+    for value, positions in answer.fingerprints.positions.items():
+        for position in positions:
+            rarest_at[position] = min(rarest_at.get(position, 10**9), found_in.get(value, 10**9))
+    regions = []
+    spans = answer.normalised.spans
+    for start, end in zip(slices[0].tolist(), slices[1].tolist(), strict=True):
+        begin, finish = spans[int(start)][0], spans[min(int(end), len(spans)) - 1][1]
+        rarest = min((count for position, count in rarest_at.items() if start <= position < end), default=0)
+        regions.append(Region(begin, finish, answer.source.count("\n", 0, begin) + 1,
+                              answer.source.count("\n", 0, max(begin, finish - 1)) + 1, rarest))
+    return regions
