@@ -6,12 +6,13 @@ plus the cells the student added after it. Everything the release holds (teachin
 boilerplate: its fingerprints are removed from every answer, so two students who both adapt the notebook's own
 example are not alike for it.
 
-Fingerprints are copydetect's (k-grams hashed, then winnowed: :func:`copydetect.utils.hashed_kgrams`,
-:func:`copydetect.utils.winnow`, and its overlap slices for the evidence), taken over a normalised token stream
-(:func:`normalise`) so that what copiers change does not change them: names the student or the notebook define,
-numbers and strings all become one operand symbol; comments, docstrings, blank lines and ``print(...)`` statements
-are dropped; library names (``nn.Dense``, ``collect_params``) and keywords are kept, they carry the answer's shape.
-Fingerprints are sets, so reordered functions match as well.
+Fingerprints are copydetect's robust winnowing (:func:`copydetect.utils.winnow`, and its overlap slices for the
+evidence) of k-gram hashes over a normalised token stream (:func:`normalise`); the k-grams are hashed here
+(:func:`kgram_hashes`) because copydetect hashes with Python's ``hash()``, salted per process: the same class
+would get other scores on every run. The stream is made so that what copiers change does not change it: names
+the student or the notebook define, numbers and strings all become one operand symbol; comments, docstrings, blank
+lines and ``print(...)`` statements are dropped; library names (``nn.Dense``, ``collect_params``) and keywords are
+kept, they carry the answer's shape. Fingerprints are sets, so reordered functions match as well.
 
 Scores (:class:`PairExercise`): the shared fingerprints of two answers, each weighted by how rare it is in the
 class (:func:`rarity_weights`: 1 for code only these two have, falling towards 0 for code every student has; no
@@ -25,12 +26,13 @@ from __future__ import annotations
 import ast
 import math
 import re
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from copydetect.utils import find_fingerprint_overlap, get_copied_slices, hashed_kgrams, winnow
+from copydetect.utils import find_fingerprint_overlap, get_copied_slices, winnow
 from pygments import token
 from pygments.lexers import PythonLexer
 
@@ -43,41 +45,51 @@ K = 10
 #: Winnowing window: of every W consecutive k-grams the smallest hash is kept (a copy of W + K - 1 tokens or more
 #: is always found).
 WINDOW = 4
-#: Weighted shared fingerprints below which an exercise does not count for a pair (about two lines of rare code):
-#: what the notebook dictates is shorter than that.
-MIN_SHARED = 5.0
-#: Default reporting threshold of ``--threshold`` (see README, "Similar submissions": measured on the test class,
-#: copies score 0.55 and more, independent answers 0.25 and less).
-DEFAULT_THRESHOLD = 0.4
+#: Weighted shared fingerprints below which an exercise does not count for a pair (about three lines of code only
+#: the two have): on the test class, independent answers share at most 7.3 (MySequential, which the notebook all but
+#: dictates), copied exercises 8.1 and more.
+MIN_SHARED = 8.0
+#: Default reporting threshold of ``--threshold`` (README, "Similar submissions"; measured on the test class of
+#: tests/similarity_class.py): every copy pair scores 0.73 or more, every independent pair 0 (and at most 0.56
+#: even with the minimum of shared code lowered to 5): 0.6 keeps a margin on both sides.
+DEFAULT_THRESHOLD = 0.6
 #: The exercise name of the whole-notebook row of the CSV.
 WHOLE_NOTEBOOK = "(whole notebook)"
 #: The one symbol every operand (a name the student or notebook defines, a number, a string) becomes.
 OPERAND = "V"
 
 _LEXER = PythonLexer()
+_OPERAND = zlib.crc32(OPERAND.encode("ascii"))
 _MAGIC = re.compile(r"^\s*[%!]", re.MULTILINE)
 
 
 @dataclass
 class Normalised:
-    """An answer's tokens as one symbol each (``symbols``), with the source span ``spans[i]`` of symbol ``i``."""
+    """An answer's tokens as one code each (``codes``: CRC-32 of the token's normalised text), with the source span
+    ``spans[i]`` of token ``i``."""
 
-    symbols: str
+    codes: np.ndarray
     spans: list[tuple[int, int]]
 
 
-class Vocabulary:
-    """One character per distinct token text, shared by every answer of a run (so equal tokens are equal chars)."""
+def _code(text: str) -> int:
+    return zlib.crc32(text.encode("utf-8"))
 
-    def __init__(self):
-        self._chars: dict[str, str] = {OPERAND: "\x01"}
 
-    def char(self, text: str) -> str:
-        found = self._chars.get(text)
-        if found is None:
-            number = len(self._chars) + 0x100
-            found = self._chars[text] = chr(number if number < 0xD800 else number + 0x800)  # no surrogates
-        return found
+def kgram_hashes(codes: np.ndarray) -> np.ndarray:
+    """The hash of every K consecutive token codes (a polynomial hash, mixed; 52 bits, so that copydetect's
+    winnowing, which compares them as floats, compares them exactly)."""
+    count = len(codes) - K + 1
+    if count <= 0:
+        return np.array([], dtype=np.int64)
+    codes = codes.astype(np.uint64)
+    hashes = np.zeros(count, dtype=np.uint64)
+    for offset in range(K):  # arrays of uint64 wrap around silently: arithmetic modulo 2**64
+        hashes = hashes * np.uint64(1_000_003) + codes[offset:offset + count]
+    hashes ^= hashes >> np.uint64(31)
+    hashes *= np.uint64(0xBF58476D1CE4E5B9)
+    hashes ^= hashes >> np.uint64(29)
+    return (hashes >> np.uint64(12)).astype(np.int64)
 
 
 def defined_names(source: str) -> set[str]:
@@ -118,11 +130,11 @@ def without_prints(source: str) -> str:
                    for number, line in enumerate(lines, start=1))
 
 
-def normalise(source: str, names: set[str], vocabulary: Vocabulary) -> Normalised:
+def normalise(source: str, names: set[str]) -> Normalised:
     """``source`` as a string of one symbol per token: ``names`` (defined by the author or the notebook), numbers
     and strings as :data:`OPERAND`, every other token (keywords, operators, library names) as itself; comments,
     docstrings, whitespace and print statements dropped."""
-    symbols, spans = [], []
+    codes, spans = [], []
     in_string = False
     for start, kind, text in _LEXER.get_tokens_unprocessed(without_prints(source)):
         end = start + len(text)
@@ -134,16 +146,13 @@ def normalise(source: str, names: set[str], vocabulary: Vocabulary) -> Normalise
                 spans[-1] = (spans[-1][0], end)
                 continue
             in_string = True
-            symbols.append(vocabulary.char(OPERAND))
+            codes.append(_OPERAND)
             spans.append((start, end))
             continue
         in_string = kind in token.String.Interpol and in_string
-        if kind in token.Number or (kind in token.Name and text in names):
-            symbols.append(vocabulary.char(OPERAND))
-        else:
-            symbols.append(vocabulary.char(text))
+        codes.append(_OPERAND if kind in token.Number or (kind in token.Name and text in names) else _code(text))
         spans.append((start, end))
-    return Normalised("".join(symbols), spans)
+    return Normalised(np.array(codes, dtype=np.int64), spans)
 
 
 @dataclass
@@ -155,9 +164,9 @@ class Fingerprints:
 
     @classmethod
     def of(cls, normalised: Normalised, boilerplate: np.ndarray) -> Fingerprints:
-        if len(normalised.symbols) < K:
+        if len(normalised.codes) < K:
             return cls(set(), {})
-        hashes, where = winnow(hashed_kgrams(normalised.symbols, K), WINDOW, remove_duplicates=False)
+        hashes, where = winnow(kgram_hashes(normalised.codes), WINDOW, remove_duplicates=False)
         keep = ~np.isin(hashes, boilerplate)
         positions: dict[int, list[int]] = defaultdict(list)
         for value, index in zip(hashes[keep].tolist(), where[keep].tolist(), strict=True):
@@ -167,7 +176,7 @@ class Fingerprints:
 
 def all_kgrams(normalised: Normalised) -> np.ndarray:
     """Every k-gram hash of ``normalised`` (boilerplate is every k-gram of the release, not a winnowed sample)."""
-    return hashed_kgrams(normalised.symbols, K) if len(normalised.symbols) >= K else np.array([], dtype=np.int64)
+    return kgram_hashes(normalised.codes)
 
 
 # --- answers out of notebooks --------------------------------------------------------------------------------
@@ -245,13 +254,13 @@ class Release:
     boilerplate: np.ndarray
 
     @classmethod
-    def of(cls, path: str | Path | None, vocabulary: Vocabulary) -> Release:
+    def of(cls, path: str | Path | None) -> Release:
         if path is None:
             return cls(set(), set(), np.array([], dtype=np.int64))
         notebook = read_notebook(path)
         cells = [_source(cell) for cell in notebook["cells"] if cell.get("cell_type") == "code"]
         names = set().union(*(defined_names(cell) for cell in cells)) if cells else set()
-        grams = [all_kgrams(normalise(cell, names, vocabulary)) for cell in cells]
+        grams = [all_kgrams(normalise(cell, names)) for cell in cells]
         ids = {grade_id for cell in notebook["cells"] if (grade_id := _grade_id(cell))}
         return cls(ids, names, np.unique(np.concatenate(grams)) if grams else np.array([], dtype=np.int64))
 
@@ -366,8 +375,7 @@ def compare_class(submissions: list[tuple[str, Path | None]], unit, release_path
                   threshold: float = DEFAULT_THRESHOLD) -> SimilarityReport:
     """The similarity report of ``submissions`` (``(student, notebook path)``; a None path is a missing notebook)
     for ``unit``, with the release at ``release_path`` as boilerplate."""
-    vocabulary = Vocabulary()
-    release = Release.of(release_path, vocabulary)
+    release = Release.of(release_path)
     left_out: dict[str, str] = {}
     answers: dict[str, dict[str, _Answer]] = {}
     for student, path in submissions:
@@ -381,7 +389,7 @@ def compare_class(submissions: list[tuple[str, Path | None]], unit, release_path
             continue
         answers[student] = {}
         for exercise, source in found.items():
-            normalised = normalise(source, release.names | defined_names(source), vocabulary)
+            normalised = normalise(source, release.names | defined_names(source))
             answers[student][exercise] = _Answer(source, normalised, Fingerprints.of(normalised, release.boilerplate))
     students = sorted(answers)
     names = [exercise.name for exercise in unit.exercises]
