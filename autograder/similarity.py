@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from copydetect.utils import find_fingerprint_overlap, get_copied_slices, winnow
 from pygments import token
 from pygments.lexers import PythonLexer
 
@@ -166,6 +165,8 @@ class Fingerprints:
     def of(cls, normalised: Normalised, boilerplate: np.ndarray) -> Fingerprints:
         if len(normalised.codes) < K:
             return cls(set(), {})
+        from copydetect.utils import winnow  # copydetect's package imports matplotlib.pyplot: only when comparing
+
         hashes, where = winnow(kgram_hashes(normalised.codes), WINDOW, remove_duplicates=False)
         keep = ~np.isin(hashes, boilerplate)
         positions: dict[int, list[int]] = defaultdict(list)
@@ -265,6 +266,33 @@ class Release:
         return cls(ids, names, np.unique(np.concatenate(grams)) if grams else np.array([], dtype=np.int64))
 
 
+def release_notebook(unit, course: str | Path | None = None) -> Path | None:
+    """The unit's released notebook, ``assignments/<unit>/<unit>.ipynb``, in ``course`` (default: the current
+    folder, then the folder the kit is installed from), or None when there is none."""
+    relative = Path("assignments") / unit.name / f"{unit.name}.ipynb"
+    places = [Path(course)] if course is not None else [Path.cwd(), Path(__file__).resolve().parents[1]]
+    return next((place / relative for place in places if (place / relative).is_file()), None)
+
+
+def class_similarity(submissions, unit, course: str | Path | None = None,
+                     threshold: float = DEFAULT_THRESHOLD) -> SimilarityReport:
+    """The batch grader's similarity report of ``submissions`` (objects with ``student`` and ``path``): computed
+    for :data:`MIN_CLASS` notebooks or more, against the unit's release (:func:`release_notebook`); otherwise a
+    report without pairs whose ``note`` says why."""
+    present = [(one.student, one.path) for one in submissions]
+    notebooks = sum(1 for _, path in present if path is not None)
+    if notebooks < MIN_CLASS:
+        return SimilarityReport(unit.name, notebooks, threshold, [], {}, [one.name for one in unit.exercises],
+                                note=f"Not computed: {notebooks} notebook{'s' if notebooks != 1 else ''}; "
+                                     f"it takes {MIN_CLASS} or more.")
+    release = release_notebook(unit, course)
+    if release is None:
+        return SimilarityReport(unit.name, notebooks, threshold, [], {}, [one.name for one in unit.exercises],
+                                note=f"Not computed: no released notebook assignments/{unit.name}/{unit.name}.ipynb "
+                                     "here, and without it the notebook's own code would count as the students'.")
+    return compare_class(present, unit, release, threshold)
+
+
 # --- scoring ---------------------------------------------------------------------------------------------------
 
 def rarity_weights(counts: np.ndarray, students: int) -> np.ndarray:
@@ -338,6 +366,8 @@ class SimilarityReport:
     pairs: list[Pair]
     left_out: dict[str, str]
     exercises: list[str]
+    #: Why there are no pairs, when the report was not computed (a class too small, no release to subtract).
+    note: str = ""
 
     def rows(self) -> list[tuple[str, str, str, float, str]]:
         """The CSV's rows: per reported pair, its notebook row then each exercise at or over the threshold."""
@@ -454,6 +484,7 @@ def _pairs(students: list[str], names: list[str], scored: dict[str, _Scored], an
 def _evidence(name: str, a: str, b: str, answers: dict, scored: _Scored, score: float, shared: float,
               counts: bool) -> PairExercise:
     """The matched regions of both answers (copydetect's overlap slices), with how rare each is."""
+    from copydetect.utils import find_fingerprint_overlap
     one, other = answers[a][name], answers[b][name]
     first, second = one.fingerprints, other.fingerprints
     where_a, where_b = find_fingerprint_overlap(first.hashes, second.hashes, first.positions, second.positions)
@@ -466,6 +497,7 @@ def _evidence(name: str, a: str, b: str, answers: dict, scored: _Scored, score: 
 
 def _regions(answer: _Answer, where: np.ndarray, found_in: dict[int, int]) -> list[Region]:
     """Copied slices of ``answer`` (token positions) as source regions with lines and rarity."""
+    from copydetect.utils import get_copied_slices
     slices = get_copied_slices(where, K)
     rarest_at: dict[int, int] = {}
     for value, positions in answer.fingerprints.positions.items():

@@ -30,6 +30,7 @@ from ..reporting.batch import read_student, student_dir, write_outputs, write_st
 from ..reporting.files import write_text
 from ..results import ERROR, GRADED, LOST, NOT_GRADED_YET, SubmissionResult
 from ..runner.sandbox import Isolation, detect
+from ..similarity import class_similarity
 from .judging import all_failed, grade_submission, start_judge
 from .submissions import Submission, discover
 
@@ -59,6 +60,8 @@ class BatchOptions:
     force: bool = False
     quiet: bool = False
     cluster: str | None = None
+    #: Compare the class's answers (report.html's "Similar answers", similarity.csv); ``--no-similarity`` skips it.
+    similarity: bool = True
 
 
 @dataclass
@@ -93,8 +96,9 @@ def grade_class(submissions: str | Path, options: BatchOptions) -> BatchSummary:
     todo = everyone if options.force else [s for s in everyone if not already_graded(options.out, s)]
     scheduler = run_all(todo, options, isolation)
     results = [read_student(options.out, s.student) or missing(s, isolation, options.unit) for s in everyone]
+    similar = class_similarity(everyone, options.unit) if options.similarity else None  # judge side: nothing runs
     try:
-        write_outputs(options.out, results)
+        write_outputs(options.out, results, similar)
     except OSError as error:
         raise OutputUnwritable(options.out, error) from None
     return BatchSummary(results, scheduler.done, isolation, time.monotonic() - started, scheduler.regraded)
