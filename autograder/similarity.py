@@ -24,8 +24,12 @@ count. A pair is reported when its notebook score or any exercise score reaches 
 from __future__ import annotations
 
 import ast
+import io
+import json
+import keyword
 import math
 import re
+import tokenize
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -46,10 +50,10 @@ K = 10
 WINDOW = 4
 #: Weighted shared fingerprints below which an exercise does not count for a pair (about three lines of code only
 #: the two have): on the test class, independent answers share at most 7.3 (MySequential, which the notebook all but
-#: dictates), copied exercises 8.1 and more.
+#: dictates); each copy pair has exercises sharing 8.4 and more.
 MIN_SHARED = 8.0
 #: Default reporting threshold of ``--threshold`` (README, "Similar submissions"; measured on the test class of
-#: tests/similarity_class.py): every copy pair scores 0.73 or more, every independent pair 0 (and at most 0.56
+#: tests/similarity_class.py): every copy pair scores 0.74 or more, every independent pair 0 (and at most 0.56
 #: even with the minimum of shared code lowered to 5): 0.6 keeps a margin on both sides.
 DEFAULT_THRESHOLD = 0.6
 #: The exercise name of the whole-notebook row of the CSV.
@@ -91,15 +95,20 @@ def kgram_hashes(codes: np.ndarray) -> np.ndarray:
     return (hashes >> np.uint64(12)).astype(np.int64)
 
 
-def defined_names(source: str) -> set[str]:
+def _tree(source: str) -> ast.Module | None:
+    """``source`` parsed (IPython's ``%magic`` and ``!shell`` lines as comments), or None when it is no Python."""
+    try:
+        return ast.parse(_MAGIC.sub("#", source))
+    except (SyntaxError, ValueError):
+        return None
+
+
+def defined_names(source: str, tree: ast.Module | None = None) -> set[str]:
     """Names ``source`` defines (assigned, parameters, functions, classes, attributes it sets): the author's own
     choices, which a copier renames. Imported names are the library's and are kept. Unparsable code defines none."""
-    try:
-        tree = ast.parse(_MAGIC.sub("#", source))
-    except (SyntaxError, ValueError):
-        return set()
+    tree = tree if tree is not None else _tree(source)
     names = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(tree) if tree is not None else ():
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
         elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
@@ -111,14 +120,11 @@ def defined_names(source: str) -> set[str]:
     return names
 
 
-def without_prints(source: str) -> str:
+def without_prints(source: str, tree: ast.Module | None = None) -> str:
     """``source`` with the lines of every ``print(...)`` statement blanked (same length: spans stay right)."""
-    try:
-        tree = ast.parse(_MAGIC.sub("#", source))
-    except (SyntaxError, ValueError):
-        return source
+    tree = tree if tree is not None else _tree(source)
     blank = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(tree) if tree is not None else ():
         if (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
                 and isinstance(node.value.func, ast.Name) and node.value.func.id == "print"):
             blank.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
@@ -130,14 +136,56 @@ def without_prints(source: str) -> str:
 
 
 def normalise(source: str, names: set[str]) -> Normalised:
-    """``source`` as a string of one symbol per token: ``names`` (defined by the author or the notebook), numbers
-    and strings as :data:`OPERAND`, every other token (keywords, operators, library names) as itself; comments,
-    docstrings, whitespace and print statements dropped."""
+    """``source`` as one code per token: names it defines or ``names`` holds (defined by the notebook), numbers and
+    strings as :data:`OPERAND`, every other token (keywords, operators, library names) as itself; comments,
+    docstrings, whitespace and print statements dropped. Python's tokenizer, else (code it cannot tokenize, e.g.
+    an unclosed bracket) pygments' lexer, which takes anything."""
+    tree = _tree(source)
+    names = names | defined_names(source, tree)
+    text = without_prints(source, tree)
+    try:
+        return _with_tokenize(text, names)
+    except (tokenize.TokenError, SyntaxError):
+        return _with_pygments(text, names)
+
+
+_SKIPPED = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER,
+            tokenize.ENCODING}
+_STATEMENT_START = {tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.NL, None}
+
+
+def _with_tokenize(text: str, names: set[str]) -> Normalised:
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    tokens = [one for one in tokenize.generate_tokens(io.StringIO(text).readline) if one.type != tokenize.COMMENT]
+    codes, spans = [], []
+    before = None
+    for number, one in enumerate(tokens):
+        if one.type in _SKIPPED:
+            before = one.type if one.type != tokenize.NL else before
+            continue
+        after = tokens[number + 1].type if number + 1 < len(tokens) else tokenize.ENDMARKER
+        if one.type == tokenize.STRING and before in _STATEMENT_START and after in (tokenize.NEWLINE,
+                                                                                   tokenize.ENDMARKER):
+            before = one.type
+            continue  # a docstring (or any string alone as a statement): words, not code
+        before = one.type
+        start = starts[one.start[0] - 1] + one.start[1]
+        end = starts[one.end[0] - 1] + one.end[1]
+        operand = one.type in (tokenize.NUMBER, tokenize.STRING) or (
+            one.type == tokenize.NAME and one.string in names and not keyword.iskeyword(one.string))
+        codes.append(_OPERAND if operand else _code(one.string))
+        spans.append((start, end))
+    return Normalised(np.array(codes, dtype=np.int64), spans)
+
+
+def _with_pygments(text: str, names: set[str]) -> Normalised:
     codes, spans = [], []
     in_string = False
-    for start, kind, text in _LEXER.get_tokens_unprocessed(without_prints(source)):
-        end = start + len(text)
-        if kind in token.Comment or kind in token.Text or kind in token.String.Doc or not text.strip():
+    for start, kind, part in _LEXER.get_tokens_unprocessed(text):
+        end = start + len(part)
+        if kind in token.Comment or kind in token.Text or kind in token.String.Doc or not part.strip():
             in_string = False
             continue
         if kind in token.String and kind not in token.String.Interpol:
@@ -149,7 +197,7 @@ def normalise(source: str, names: set[str]) -> Normalised:
             spans.append((start, end))
             continue
         in_string = kind in token.String.Interpol and in_string
-        codes.append(_OPERAND if kind in token.Number or (kind in token.Name and text in names) else _code(text))
+        codes.append(_OPERAND if kind in token.Number or (kind in token.Name and part in names) else _code(part))
         spans.append((start, end))
     return Normalised(np.array(codes, dtype=np.int64), spans)
 
@@ -186,18 +234,26 @@ class UnreadableNotebook(ValueError):
     """A notebook that cannot be parsed; the similarity report leaves that student out and says so."""
 
 
-def read_notebook(path: str | Path):
-    """The notebook at ``path`` as nbformat 4, parsed by nbformat without its (slow) schema validation."""
-    import nbformat
-
+def read_notebook(path: str | Path) -> dict:
+    """The notebook at ``path`` as nbformat 4's JSON. A version 4 notebook is read as the JSON it is, older formats
+    go through nbformat's converter: ``import nbformat`` costs seconds (jsonschema's format checkers), as
+    :mod:`autograder.subject.notebook` found, which is most of a class's time here."""
+    name = Path(path).name
     try:
-        notebook = nbformat.reader.reads(Path(path).read_text(encoding="utf-8"))
-        if notebook.get("nbformat") != 4:
-            notebook = nbformat.convert(notebook, 4)
-    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError, nbformat.reader.NotJSONError) as error:
-        raise UnreadableNotebook(f"{Path(path).name} cannot be read as a notebook ({type(error).__name__})") from None
-    if not isinstance(notebook.get("cells"), list):
-        raise UnreadableNotebook(f"{Path(path).name} has no cells")
+        text = Path(path).read_text(encoding="utf-8")
+        notebook = json.loads(text)
+        if isinstance(notebook, dict) and isinstance(notebook.get("nbformat"), int) and notebook["nbformat"] < 4:
+            import nbformat
+
+            notebook = nbformat.reads(text, as_version=4)
+    except (OSError, UnicodeDecodeError) as error:
+        raise UnreadableNotebook(f"{name} cannot be read ({type(error).__name__})") from None
+    except json.JSONDecodeError:
+        raise UnreadableNotebook(f"{name} is not a notebook (not JSON)") from None
+    except Exception as error:  # noqa: BLE001 -- nbformat's converter raises many kinds on an old broken notebook
+        raise UnreadableNotebook(f"{name} is an old notebook format that cannot be converted ({error})") from None
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        raise UnreadableNotebook(f"{name} is not a notebook (no list of cells)")
     return notebook
 
 
@@ -209,13 +265,13 @@ def _source(cell) -> str:
 def _grade_id(cell) -> str | None:
     meta = cell.get("metadata", {})
     nbgrader = meta.get("nbgrader") if isinstance(meta, dict) else None
-    return nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
+    grade_id = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
+    return grade_id if isinstance(grade_id, str) else None
 
 
 def _top_level_names(source: str) -> set[str]:
-    try:
-        tree = ast.parse(_MAGIC.sub("#", source))
-    except (SyntaxError, ValueError):
+    tree = _tree(source)
+    if tree is None:
         return set()
     return {node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.ClassDef)}
 
@@ -229,7 +285,7 @@ def answers_of(notebook, unit, release_ids: set[str]) -> dict[str, str]:
     found: dict[str, list[str]] = defaultdict(list)
     current = None
     for cell in notebook["cells"]:
-        if cell.get("cell_type") != "code":
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source, grade_id = _source(cell), _grade_id(cell)
         if grade_id in by_cell:
@@ -259,10 +315,11 @@ class Release:
         if path is None:
             return cls(set(), set(), np.array([], dtype=np.int64))
         notebook = read_notebook(path)
-        cells = [_source(cell) for cell in notebook["cells"] if cell.get("cell_type") == "code"]
+        cells = [_source(cell) for cell in notebook["cells"]
+                 if isinstance(cell, dict) and cell.get("cell_type") == "code"]
         names = set().union(*(defined_names(cell) for cell in cells)) if cells else set()
         grams = [all_kgrams(normalise(cell, names)) for cell in cells]
-        ids = {grade_id for cell in notebook["cells"] if (grade_id := _grade_id(cell))}
+        ids = {grade_id for cell in notebook["cells"] if isinstance(cell, dict) and (grade_id := _grade_id(cell))}
         return cls(ids, names, np.unique(np.concatenate(grams)) if grams else np.array([], dtype=np.int64))
 
 
@@ -419,7 +476,7 @@ def compare_class(submissions: list[tuple[str, Path | None]], unit, release_path
             continue
         answers[student] = {}
         for exercise, source in found.items():
-            normalised = normalise(source, release.names | defined_names(source))
+            normalised = normalise(source, release.names)
             answers[student][exercise] = _Answer(source, normalised, Fingerprints.of(normalised, release.boilerplate))
     students = sorted(answers)
     names = [exercise.name for exercise in unit.exercises]

@@ -195,7 +195,7 @@ def test_an_unreadable_or_missing_notebook_is_left_out_with_the_reason(tmp_path,
         shutil.copy(path, tmp_path / path.name)
     (tmp_path / "zed.ipynb").write_text("{not json")
     found = compare_class([*submissions(tmp_path), ("nobody", None)], PLUMBING, release_path("plumbing"))
-    assert found.left_out == {"zed": "zed.ipynb cannot be read as a notebook (NotJSONError)",
+    assert found.left_out == {"zed": "zed.ipynb is not a notebook (not JSON)",
                               "nobody": "no notebook"}
     assert found.students == 3
 
