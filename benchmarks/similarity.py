@@ -23,6 +23,7 @@ import argparse
 import os
 import random
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -84,18 +85,22 @@ def synthetic_class(folder: Path, size: int, seed: int) -> None:
         nbformat.write(nb, folder / f"s{number:03d}.ipynb")
 
 
-def run(folder: Path, out: Path, cores: int) -> tuple[float, str]:
-    """One ``autograder similarity`` of ``folder``: its wall time and what it printed."""
+def run(folder: Path, out: Path, cores: int) -> tuple[float, float, str]:
+    """One ``autograder similarity`` of ``folder``: its wall time, its CPU time (user + system: on a machine
+    shared with other work, the wall time also counts the waits) and what it printed."""
     command = [sys.executable, "-m", "autograder", "similarity", str(folder), "--out", str(out),
                "--course", str(ROOT)]
     if shutil.which("taskset"):
         command = ["taskset", "-c", ",".join(str(core) for core in range(cores)), *command]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
     seconds = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     if done.returncode != 0:
-        return seconds, f"FAILED ({done.returncode}): {done.stderr[-500:]}"
-    return seconds, done.stdout.splitlines()[0]
+        return seconds, cpu, f"FAILED ({done.returncode}): {done.stderr[-500:]}"
+    return seconds, cpu, done.stdout.splitlines()[0].split(":")[0]
 
 
 def main() -> int:
@@ -112,13 +117,14 @@ def main() -> int:
             folder = Path(scratch) / f"class{size}"
             folder.mkdir()
             synthetic_class(folder, size, args.seed)
-            times, said = [], ""
+            times, cpus, said = [], [], ""
             for attempt in range(args.repeat):
-                seconds, said = run(folder, Path(scratch) / f"out{size}-{attempt}", args.cores)
+                seconds, cpu, said = run(folder, Path(scratch) / f"out{size}-{attempt}", args.cores)
                 times.append(seconds)
+                cpus.append(cpu)
             medians[size] = statistics.median(times)
-            print(f"{size:4d} submissions: {medians[size]:6.2f} s (runs: {', '.join(f'{t:.2f}' for t in times)})"
-                  f"  [{said}]")
+            print(f"{size:4d} submissions: {medians[size]:6.2f} s wall, {statistics.median(cpus):6.2f} s CPU "
+                  f"(runs: {', '.join(f'{t:.2f}' for t in times)})  [{said}]")
     if len(medians) > 1:
         small, large = min(medians), max(medians)
         growth = medians[large] / medians[small]
