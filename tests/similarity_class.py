@@ -355,9 +355,9 @@ CARL_ANSWERS = {
 }
 
 
-def reference_answers() -> dict[str, str]:
+def reference_answers(unit_name: str = "plumbing") -> dict[str, str]:
     """rita's answers: the reference notebook's solution cells without nbgrader's solution markers."""
-    nb = nbformat.read(source_path("plumbing"), as_version=4)
+    nb = nbformat.read(source_path(unit_name), as_version=4)
     return {cell.metadata["nbgrader"]["grade_id"]: re.sub(r"\n *### (BEGIN|END) SOLUTION", "", cell.source)
             for cell in nb.cells if cell.get("metadata", {}).get("nbgrader", {}).get("solution")}
 
@@ -420,10 +420,11 @@ def answers() -> dict[str, dict[str, str]]:
     }
 
 
-def write_class(folder: Path) -> Path:
+def write_class(folder: Path, unit_name: str = "plumbing") -> Path:
     """The class as ``folder/<student>.ipynb`` files, each the release with the student's answers in it."""
-    release = nbformat.read(release_path("plumbing"), as_version=4)
-    for student, given in answers().items():
+    release = nbformat.read(release_path(unit_name), as_version=4)
+    students = answers() if unit_name == "plumbing" else custom_answers()
+    for student, given in students.items():
         nb = release
         for grade_id, source in given.items():
             nb = with_answer(nb, grade_id, source)
@@ -435,3 +436,226 @@ def all_pairs(students) -> set[tuple[str, str]]:
     """Every unordered pair of ``students``, sorted within."""
     ordered = sorted(students)
     return {(a, b) for number, a in enumerate(ordered) for b in ordered[number + 1:]}
+
+
+# --- the custom_layers unit: a smaller class of the same kinds -----------------------------------------------------
+
+#: Copy pairs of the custom_layers class: ``kim`` renames ``joe``'s; ``liz`` re-comments and reorders ``ann``'s;
+#: ``max`` copies ``MyDense`` from ``ann`` and writes the rest himself (so liz and max share ann's ``MyDense``);
+#: ``ned`` and ``ola`` copy ``pia`` (a ring). ``rex`` hands in the reference's answers: they are the notebook's own
+#: examples nearly word for word (boilerplate), so he is alike to no one.
+CUSTOM_COPIES = {("joe", "kim"), ("ann", "liz"), ("ann", "max"), ("liz", "max"), ("ned", "pia"), ("ola", "pia"),
+                 ("ned", "ola")}
+CUSTOM_STUBS = ("uma", "val")
+
+#: joe writes as d2l.ai's "Custom Layers" section does (X, F.relu of a FullyConnected, units kept).
+JOE_ANSWERS = {
+    "centered_layer": """
+        class CenteredLayer(gluon.HybridBlock):
+            def hybrid_forward(self, F, X):
+                return F.broadcast_minus(X, X.mean())
+        """,
+    "my_dense": """
+        class MyDense(gluon.HybridBlock):
+            def __init__(self, units, in_units=0, **kwargs):
+                super().__init__(**kwargs)
+                self.units = units
+                self.weight = self.params.get('weight', shape=(units, in_units), allow_deferred_init=True)
+                self.bias = self.params.get('bias', shape=(units,), allow_deferred_init=True)
+
+            def hybrid_forward(self, F, X, weight, bias):
+                linear = F.FullyConnected(X, weight, bias, num_hidden=self.units)
+                return F.relu(linear)
+        """,
+    "build_custom_mlp": """
+        def build_custom_mlp(hidden=(128, 64), num_outputs=10):
+            net = nn.HybridSequential()
+            with net.name_scope():
+                net.add(*(MyDense(num_hiddens) for num_hiddens in hidden))
+                net.add(nn.Dense(num_outputs))
+            return net
+        """,
+    "build_tied_mlp": """
+        def build_tied_mlp(width=64, num_outputs=10):
+            net = nn.Sequential()
+            with net.name_scope():
+                shared = nn.Dense(width, activation='relu')
+                net.add(nn.Dense(width, activation='relu'), shared,
+                        nn.Dense(width, activation='relu', params=shared.params), nn.Dense(num_outputs))
+            return net
+        """,
+    "count_unique_parameters": """
+        def count_unique_parameters(net):
+            return sum(p.data().size for p in net.collect_params().values())
+        """,
+}
+
+#: ann writes from the MXNet tutorials (a Parameter per attribute, a dict of seen parameters by id).
+ANN_ANSWERS = {
+    "centered_layer": """
+        class CenteredLayer(gluon.HybridBlock):
+            def hybrid_forward(self, F, x):
+                mean = F.mean(x, axis=None, keepdims=True)
+                return F.broadcast_sub(x, mean)
+        """,
+    "my_dense": """
+        class MyDense(gluon.HybridBlock):
+            def __init__(self, units, in_units=0, **kwargs):
+                super(MyDense, self).__init__(**kwargs)
+                with self.name_scope():
+                    self._n_out = units
+                    self._n_in = in_units
+                    self.weight = self.params.get("weight", init=mx.init.Xavier(magnitude=2.24),
+                                                  shape=(self._n_out, self._n_in), allow_deferred_init=True)
+                    self.bias = self.params.get("bias", init="zeros", shape=(self._n_out,),
+                                                allow_deferred_init=True)
+
+            def hybrid_forward(self, F, x, weight, bias):
+                flat = F.Flatten(x)
+                out = F.FullyConnected(data=flat, weight=weight, bias=bias, num_hidden=self._n_out, flatten=True)
+                activation = F.Activation(out, act_type="relu")
+                return activation
+        """,
+    "build_custom_mlp": """
+        def build_custom_mlp(hidden=(128, 64), num_outputs=10):
+            layers = [MyDense(n_out) for n_out in hidden]
+            model = nn.HybridSequential()
+            with model.name_scope():
+                for layer in layers:
+                    model.add(layer)
+                model.add(nn.Dense(num_outputs))
+            return model
+        """,
+    "build_tied_mlp": """
+        def build_tied_mlp(width=64, num_outputs=10):
+            first = nn.Dense(width, activation="relu")
+            second = nn.Dense(width, activation="relu")
+            third = nn.Dense(width, activation="relu", params=second.collect_params())
+            model = nn.Sequential()
+            with model.name_scope():
+                model.add(first, second, third, nn.Dense(num_outputs))
+            return model
+        """,
+    "count_unique_parameters": """
+        def count_unique_parameters(net):
+            seen = {}
+            for param in net.collect_params().values():
+                seen[id(param)] = param
+            sizes = [int(np.prod(param.shape)) for param in seen.values()]
+            return sum(sizes)
+        """,
+}
+
+#: pia's answers (her own: sums and counts, a lambda, a dict by id).
+PIA_ANSWERS = {
+    "centered_layer": """
+        class CenteredLayer(gluon.HybridBlock):
+            def hybrid_forward(self, F, data):
+                total = F.sum(data)
+                count = F.sum(F.ones_like(data))
+                return F.broadcast_sub(data, F.broadcast_div(total, count))
+        """,
+    "my_dense": """
+        class MyDense(gluon.HybridBlock):
+            def __init__(self, units, in_units=0, **kwargs):
+                super().__init__(**kwargs)
+                self.shape_of_w = (units, in_units)
+                self.weight = self.params.get("weight", shape=self.shape_of_w, allow_deferred_init=True)
+                self.bias = self.params.get("bias", shape=self.shape_of_w[:1], allow_deferred_init=True)
+
+            def hybrid_forward(self, F, data, weight, bias):
+                hidden = F.FullyConnected(F.flatten(data), weight, bias, num_hidden=self.shape_of_w[0], no_bias=False)
+                return F.maximum(hidden, F.zeros_like(hidden))
+        """,
+    "build_custom_mlp": """
+        def build_custom_mlp(hidden=(128, 64), num_outputs=10):
+            seq = nn.HybridSequential()
+            with seq.name_scope():
+                for size in list(hidden) + [None]:
+                    seq.add(MyDense(size) if size is not None else nn.Dense(num_outputs))
+            return seq
+        """,
+    "build_tied_mlp": """
+        def build_tied_mlp(width=64, num_outputs=10):
+            seq = nn.Sequential()
+            with seq.name_scope():
+                make = lambda **extra: nn.Dense(width, activation="relu", **extra)
+                middle = make()
+                seq.add(make(), middle, make(params=middle.params), nn.Dense(num_outputs))
+            return seq
+        """,
+    "count_unique_parameters": """
+        def count_unique_parameters(net):
+            unique = {id(p): p for p in net.collect_params().values()}
+            return int(sum(np.prod(p.shape) for p in unique.values()))
+        """,
+}
+
+#: max's own answers (spelled out, loops and counters), except ``my_dense``, which he copies from ann.
+MAX_OWN_ANSWERS = {
+    "centered_layer": """
+        class CenteredLayer(gluon.HybridBlock):
+            def hybrid_forward(self, F, x):
+                average_value = F.mean(x)
+                centered = F.broadcast_sub(x, average_value)
+                return centered
+        """,
+    "build_custom_mlp": """
+        def build_custom_mlp(hidden=(128, 64), num_outputs=10):
+            the_net = nn.HybridSequential()
+            with the_net.name_scope():
+                position = 0
+                while position < len(hidden):
+                    the_net.add(MyDense(hidden[position]))
+                    position += 1
+                the_net.add(nn.Dense(num_outputs))
+            return the_net
+        """,
+    "build_tied_mlp": """
+        def build_tied_mlp(width=64, num_outputs=10):
+            the_net = nn.Sequential()
+            with the_net.name_scope():
+                the_net.add(nn.Dense(width, activation="relu"))
+                layer_two = nn.Dense(width, activation="relu")
+                the_net.add(layer_two)
+                the_net.add(nn.Dense(width, activation="relu", params=layer_two.params))
+                the_net.add(nn.Dense(num_outputs))
+            return the_net
+        """,
+    "count_unique_parameters": """
+        def count_unique_parameters(net):
+            counted = []
+            answer = 0
+            for parameter in net.collect_params().values():
+                if parameter not in counted:
+                    counted.append(parameter)
+                    number = 1
+                    for length in parameter.shape:
+                        number *= length
+                    answer += number
+            return answer
+        """,
+}
+
+
+def custom_answers() -> dict[str, dict[str, str]]:
+    """Every student's answer per solution cell of the custom_layers class."""
+    pia = {key: dedent(value).strip() for key, value in PIA_ANSWERS.items()}
+    joe = {key: dedent(value).strip() for key, value in JOE_ANSWERS.items()}
+    ann = {key: dedent(value).strip() for key, value in ANN_ANSWERS.items()}
+    return {
+        "pia": pia,
+        "rex": reference_answers("custom_layers"),
+        "ned": {key: renamed(value, {"data": "x", "total": "s", "count": "n", "shape_of_w": "wshape", "hidden": "h",
+                                     "seq": "model", "size": "sz", "make": "dense", "middle": "mid", "unique": "u"})
+                for key, value in pia.items()},
+        "ola": {key: ria_of(value) for key, value in pia.items()},
+        "joe": joe,
+        "kim": {key: renamed(value, {"X": "inputs", "net": "model", "num_hiddens": "h", "shared": "same",
+                                     "linear": "z", "p": "prm", "units": "n"}) for key, value in joe.items()},
+        "ann": ann,
+        "liz": {key: ria_of(value).replace("        return", "        # the result\n        return")
+                for key, value in ann.items()},
+        "max": {**{key: dedent(value).strip() for key, value in MAX_OWN_ANSWERS.items()}, "my_dense": ann["my_dense"]},
+        **{student: {} for student in CUSTOM_STUBS},
+    }

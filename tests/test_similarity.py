@@ -32,7 +32,17 @@ from autograder.similarity import (
 from autograder.units import unit
 
 from notebooks import release_path, source_path, with_answer, write_notebook
-from similarity_class import COPIES, STUBS, all_pairs, answers, renamed, write_class
+from similarity_class import (
+    COPIES,
+    CUSTOM_COPIES,
+    CUSTOM_STUBS,
+    STUBS,
+    all_pairs,
+    answers,
+    custom_answers,
+    renamed,
+    write_class,
+)
 
 PLUMBING = unit("plumbing")
 CUSTOM_LAYERS = unit("custom_layers")
@@ -108,6 +118,28 @@ def test_the_evidence_names_lines_of_both_answers_and_how_rare_they_are(report):
         assert 1 <= region.first_line <= region.last_line <= source.count("\n") + 1
         assert source[region.start:region.end].strip()
     assert mlp.matched_lines.startswith("A: ") and " | B: " in mlp.matched_lines
+
+
+@pytest.fixture(scope="module")
+def custom_pairs(tmp_path_factory):
+    """The custom_layers class with no threshold at all: every pair's scores."""
+    folder = write_class(tmp_path_factory.mktemp("custom"), "custom_layers")
+    found = compare_class(submissions(folder), CUSTOM_LAYERS, release_path("custom_layers"), threshold=1e-9)
+    return {tuple(sorted((pair.a, pair.b))): pair for pair in found.pairs}
+
+
+def test_the_custom_layers_class_too_every_copy_over_the_threshold_and_nothing_else(custom_pairs):
+    over = {pair for pair, found in custom_pairs.items() if found.top >= DEFAULT_THRESHOLD}
+    assert over == CUSTOM_COPIES
+    assert min(custom_pairs[pair].top for pair in CUSTOM_COPIES) >= DEFAULT_THRESHOLD + 0.1
+    independent = all_pairs(custom_answers()) - CUSTOM_COPIES
+    assert max((custom_pairs[pair].top for pair in independent if pair in custom_pairs), default=0.0) <= 0.4
+    assert not [pair for pair, found in custom_pairs.items() if set(pair) & set(CUSTOM_STUBS) and found.exercises]
+
+
+def test_answers_that_are_the_notebooks_own_examples_are_alike_to_no_one(custom_pairs):
+    # rex hands in the reference answers: MyDense is the notebook's FCDense, build_tied_mlp its sharing example.
+    assert not [pair for pair, found in custom_pairs.items() if "rex" in pair and found.top > 0]
 
 
 # --- what the normalisation ignores and keeps --------------------------------------------------------------------
