@@ -347,7 +347,11 @@ def class_similarity(submissions, unit, course: str | Path | None = None,
         return SimilarityReport(unit.name, notebooks, threshold, [], {}, [one.name for one in unit.exercises],
                                 note=f"Not computed: no released notebook assignments/{unit.name}/{unit.name}.ipynb "
                                      "here, and without it the notebook's own code would count as the students'.")
-    return compare_class(present, unit, release, threshold)
+    try:
+        return compare_class(present, unit, release, threshold)
+    except UnreadableNotebook as error:  # the release itself: the grades are still written, with this note
+        return SimilarityReport(unit.name, notebooks, threshold, [], {}, [one.name for one in unit.exercises],
+                                note=f"Not computed: the released notebook cannot be read: {error}.")
 
 
 # --- scoring ---------------------------------------------------------------------------------------------------

@@ -325,6 +325,14 @@ def test_the_batch_grader_adds_the_section_and_the_csv_unless_told_not_to(tmp_pa
         assert section in html
 
 
+def test_a_broken_release_leaves_the_batch_a_note_not_a_crash(tmp_path, class_dir):
+    (tmp_path / "assignments" / "plumbing").mkdir(parents=True)
+    (tmp_path / "assignments" / "plumbing" / "plumbing.ipynb").write_text("{broken")
+    found = similarity.class_similarity([grade.Submission(path.stem, path, path.name) for path in
+                                         sorted(class_dir.glob("*.ipynb"))], PLUMBING, course=tmp_path)
+    assert found.pairs == [] and found.note.startswith("Not computed: the released notebook cannot be read")
+
+
 def test_write_outputs_without_a_report_writes_the_three_files_it_always_did(tmp_path):
     paths = batch.write_outputs(tmp_path, [SubmissionResult("ann", "ann.ipynb", [], [])])
     assert sorted(paths) == ["grades.csv", "junit.xml", "report.html"]
