@@ -404,7 +404,8 @@ class PairExercise:
 
 @dataclass
 class Pair:
-    """Two students, their whole-notebook score and every exercise where they share code that counts."""
+    """Two students, their whole-notebook score and every exercise where they share any code (each exercise's
+    ``counts`` says whether that reaches :data:`MIN_SHARED`)."""
 
     a: str
     b: str
