@@ -1,6 +1,7 @@
 """``autograder grade SUBMISSIONS --out OUT``: the batch grader's command line (also ``python -m autograder``).
 
-``autograder student-kit OUT`` and ``autograder gradescope OUT.zip`` build what leaves the course (:mod:`.kit`).
+``autograder student-kit OUT`` and ``autograder gradescope OUT.zip`` build what leaves the course (:mod:`.kit`);
+``autograder similarity CLASS --out OUT`` compares a class's answers (:mod:`.similarity`).
 """
 from __future__ import annotations
 
@@ -37,8 +38,23 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--assignment", "--unit", dest="unit", metavar="NAME",
                        help="the unit (nbgrader assignment) graded; default: found from the submissions")
     settings.add_arguments(grade.add_argument)
+    grade.add_argument("--no-similarity", dest="similarity", action="store_false",
+                       help="leave out the similar answers (report.html's section and similarity.csv; on by default "
+                            "for 3 notebooks or more)")
     grade.add_argument("--force", action="store_true", help="regrade submissions that already have a result")
     grade.add_argument("--quiet", action="store_true", help="no progress bar (for CI logs)")
+    similar = commands.add_parser("similarity", help="pairs of students whose answer code is alike, per exercise "
+                                                     "and whole notebook, with the evidence (nothing is run)")
+    similar.add_argument("submissions", type=Path, nargs="?",
+                         help="a folder of <student>.ipynb files or an nbgrader submitted/ tree")
+    similar.add_argument("--nbgrader", metavar="ASSIGNMENT",
+                         help="compare nbgrader's submitted/<student>/ASSIGNMENT/ of the course (--course)")
+    similar.add_argument("--unit", metavar="NAME", help="the unit; default: found from the submissions")
+    similar.add_argument("--out", type=Path, required=True,
+                         help="output folder: similarity.html and similarity.csv are written there")
+    similar.add_argument("--threshold", type=threshold, default=None,
+                         help="report pairs whose notebook or exercise score reaches this (0-1; default "
+                              "0.6, see README)")
     kit = commands.add_parser("student-kit", help="build what students get: released notebooks, the grader's "
                                                    "wheel (no solutions, no hidden checks), a README")
     kit.add_argument("out", type=Path, help="output folder")
@@ -46,7 +62,7 @@ def parser() -> argparse.ArgumentParser:
                                                         "run_autograder, the wheel, hidden checks, MNIST)")
     gradescope.add_argument("out", type=Path, help="the zip file to write")
     gradescope.add_argument("--unit", metavar="NAME", help="the unit it grades; default: found from each notebook")
-    for command in (kit, gradescope):
+    for command in (similar, kit, gradescope):
         command.add_argument("--course", type=Path, default=Path("."),
                              help="the course folder, with nbgrader_config.py (default: the current folder)")
     return main
@@ -60,6 +76,17 @@ def local_cluster(text: str) -> str:
     return f"local:{int(number)}"
 
 
+def threshold(text: str) -> float:
+    """``--threshold`` between 0 and 1, as argparse checks a value."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a score between 0 (excluded) and 1, not {text!r}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command; exit code 0 when every submission got a result, whatever the scores."""
     args = parser().parse_args(argv)
@@ -69,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         return student_kit_command(args)
     if args.command == "gradescope":
         return gradescope_command(args)
+    if args.command == "similarity":
+        return similarity_command(args)
     return grade_command(args)
 
 
@@ -101,6 +130,46 @@ def gradescope_command(args) -> int:
     return 0
 
 
+def similarity_command(args) -> int:
+    """``autograder similarity CLASS_DIR --out OUT`` (or ``--nbgrader ASSIGNMENT``): judge side only."""
+    from .batch.submissions import discover, unit_of_submissions
+    from .reporting.files import write_text
+    from .reporting.similarity_csv import similarity_csv
+    from .reporting.similarity_html import similarity_page
+    from .similarity import DEFAULT_THRESHOLD, UnreadableNotebook, compare_class, release_notebook
+    from .units import UnknownUnit
+
+    if (args.submissions is None) == (args.nbgrader is None):
+        print("autograder: give a class folder or --nbgrader ASSIGNMENT (one of them)", file=sys.stderr)
+        return 2
+    root = args.course / "submitted" if args.nbgrader else args.submissions
+    try:
+        unit = unit_of_submissions(root, args.unit or args.nbgrader)
+        submissions = discover(root, unit.name)
+    except (UnknownUnit, FileNotFoundError) as error:
+        print(f"autograder: {error}", file=sys.stderr)
+        return 2
+    release = release_notebook(unit, args.course)
+    if release is None:
+        print(f"autograder: no released notebook assignments/{unit.name}/{unit.name}.ipynb in {args.course}: the "
+              "notebook's own code cannot be told from the students' (give the course folder with --course)",
+              file=sys.stderr)
+        return 2
+    try:
+        report = compare_class([(one.student, one.path) for one in submissions], unit, release,
+                               args.threshold or DEFAULT_THRESHOLD)
+    except UnreadableNotebook as error:  # the release itself
+        print(f"autograder: the release: {error}", file=sys.stderr)
+        return 2
+    write_text(args.out / "similarity.csv", similarity_csv(report))
+    write_text(args.out / "similarity.html", similarity_page(report, f"{unit.title}: similar answers"))
+    print(f"{report.students} notebooks compared; {len(report.pairs)} pairs at or over {report.threshold:g}: "
+          f"{args.out / 'similarity.html'}, {args.out / 'similarity.csv'}")
+    for student, why in sorted(report.left_out.items()):
+        print(f"left out {student}: {why}")
+    return 0
+
+
 def grade_command(args) -> int:
     """``autograder grade``."""
     from . import mnist
@@ -121,7 +190,7 @@ def grade_command(args) -> int:
         print(f"autograder: {error}", file=sys.stderr)
         return 2
     options = BatchOptions(out=args.out, unit=unit, jobs=args.jobs, options=values, force=args.force,
-                           quiet=args.quiet, cluster=args.scheduler or args.cluster)
+                           quiet=args.quiet, cluster=args.scheduler or args.cluster, similarity=args.similarity)
     try:
         summary = grade_class(args.submissions, options)
     except (FileNotFoundError, ClusterUnreachable) as error:

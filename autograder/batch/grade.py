@@ -16,6 +16,7 @@ from ..reporting.files import write_text
 from ..results import SubmissionResult
 from ..runner.judges import FAULT_BOUND
 from ..runner.sandbox import Isolation, detect
+from ..similarity import class_similarity
 from .errors import OutputUnwritable
 from .scheduler import BatchOptions, Scheduler, missing
 from .submissions import Submission, discover
@@ -56,8 +57,9 @@ def grade_class(submissions: str | Path, options: BatchOptions) -> BatchSummary:
     todo = everyone if options.force else [s for s in everyone if not already_graded(options.out, s)]
     scheduler = run_all(todo, options, isolation)
     results = [read_student(options.out, s.student) or missing(s, isolation, options.unit) for s in everyone]
+    similar = class_similarity(everyone, options.unit) if options.similarity else None  # judge side: nothing runs
     try:
-        write_outputs(options.out, results)
+        write_outputs(options.out, results, similar)
     except OSError as error:
         raise OutputUnwritable(options.out, error) from None
     return BatchSummary(results, scheduler.done, isolation, time.monotonic() - started, scheduler.regraded)

@@ -40,6 +40,8 @@ class BatchOptions:
     force: bool = False
     quiet: bool = False
     cluster: str | None = None
+    #: Compare the class's answers (report.html's "Similar answers", similarity.csv); ``--no-similarity`` skips it.
+    similarity: bool = True
 
 
 #: TEST-ONLY: a judge kills itself when handed this student's submission (see :func:`kill_judge_for_tests`).

@@ -5,6 +5,7 @@ Layout of ``OUT``::
     OUT/grades.csv            one row per student          (grades_csv.py)
     OUT/junit.xml             one suite per student         (junit.py)
     OUT/report.html           the class at a glance         (html_report.py)
+    OUT/similarity.csv        pairs of similar answers      (similarity_csv.py; unless --no-similarity)
     OUT/<folder>/feedback.md  what the student reads        (feedback.py)
     OUT/<folder>/results.json Gradescope's format, plus the whole SubmissionResult in ``extra_data``
 
@@ -19,20 +20,28 @@ import os
 from pathlib import Path
 
 from ..results import SubmissionResult
+from ..similarity import SimilarityReport
 from .feedback import feedback_markdown
 from .files import safe_folder_name, write_text
 from .grades_csv import grades_csv
 from .gradescope import results_json, write_json
 from .html_report import class_report_html
 from .junit import junit_xml
+from .similarity_csv import similarity_csv
 
 #: Key of the SubmissionResult inside results.json's ``extra_data``.
 EXTRA_KEY = "gluon_grader"
 
 
-def write_outputs(out_dir: str | os.PathLike, subs: list[SubmissionResult]) -> dict[str, Path]:
-    """Write the class's grades.csv, junit.xml and report.html into ``out_dir``; return their paths by name."""
-    writers = {"grades.csv": grades_csv, "junit.xml": junit_xml, "report.html": class_report_html}
+def write_outputs(out_dir: str | os.PathLike, subs: list[SubmissionResult],
+                  similarity: SimilarityReport | None = None) -> dict[str, Path]:
+    """Write the class's grades.csv, junit.xml and report.html into ``out_dir``; return their paths by name.
+
+    With a ``similarity`` report, also similarity.csv, and report.html gets its section."""
+    writers = {"grades.csv": grades_csv, "junit.xml": junit_xml,
+               "report.html": lambda subs: class_report_html(subs, similarity=similarity)}
+    if similarity is not None:
+        writers["similarity.csv"] = lambda _: similarity_csv(similarity)
     paths = {}
     for name, render in writers.items():
         paths[name] = Path(out_dir) / name

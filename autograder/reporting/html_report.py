@@ -16,8 +16,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from ..results import NOT_GRADED_YET, SubmissionResult
+from ..similarity import SimilarityReport
 from .feedback import feedback_markdown
 from .files import safe_folder_name
+from .similarity_html import similarity_section
 from .summary import by_student, check_order, common_failures, results_of
 from .table import points
 
@@ -191,10 +193,11 @@ def pass_rates(graded: list[SubmissionResult]) -> dict[str, float]:
     return rates
 
 
-def class_report_html(subs: list[SubmissionResult], title: str = "Gluon plumbing: class report") -> str:
+def class_report_html(subs: list[SubmissionResult], title: str = "Gluon plumbing: class report",
+                      similarity: SimilarityReport | None = None) -> str:
     """The class report as one self-contained HTML page: summary, students (status, notes, links to their
     feedback), score histogram, pass rate per check, checks with their most common failures, those that could not
-    be graded, and every student's feedback rendered."""
+    be graded, similar answers (with a ``similarity`` report), and every student's feedback rendered."""
     graded = [sub for sub in subs if sub.is_grade]
     rates = pass_rates(graded)
     plots = ""
@@ -208,5 +211,6 @@ def class_report_html(subs: list[SubmissionResult], title: str = "Gluon plumbing
         "<h2>Students</h2>", _students_table(subs), plots,
         "<h2>Checks</h2>", _checks_table(graded, rates),
         _errors_section([sub for sub in subs if not sub.is_grade]),
+        similarity_section(similarity) if similarity is not None else "",
         "<h2>Feedback</h2>", _feedback_sections(subs),
         "</body></html>", ""])
