@@ -90,7 +90,7 @@ MUTANTS = [
 
         def hybrid_forward(self, F, x, weight, bias):
             return F.relu(F.FullyConnected(x, weight, bias, num_hidden=self._units))
-        """, every("MyDense") - ids("MyDense", "own_layer"), "were made but never registered"),
+        """, every("MyDense"), "were made but never registered"),
     case("MyDense-nn.Dense-inside", "my_dense", MY_DENSE_HEAD + """
             with self.name_scope():
                 self.dense = nn.Dense(units, activation="relu", in_units=in_units)

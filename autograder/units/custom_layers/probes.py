@@ -23,7 +23,8 @@ from mxnet import autograd, gluon, nd
 from mxnet.gluon import nn
 
 from ...subject.describe import as_plain_value, qualified, type_names
-from ...subject.probing import ProbeContext, probe
+from ...subject.notebook import first_line_of
+from ...subject.probing import ProbeContext, StageFailed, probe
 
 #: Block classes a layer of the student's own may derive from; any other MXNet class in its MRO is a built-in.
 OWN_BASES = ("mxnet.gluon.block.Block", "mxnet.gluon.block.HybridBlock")
@@ -109,13 +110,17 @@ def set_values(ctx: ProbeContext, net, values, prefix: str = "") -> list:
 
 def traced(ctx: ProbeContext, net, what: str) -> dict:
     """The graph ``net`` builds when called on a symbol (``hybrid_forward`` with F = mx.sym, as ``hybridize()``
-    runs it), as its JSON text; the judge evaluates it on its own side."""
-    with ctx.stage(f"{what} called on a symbol, as hybridize() runs it: hybrid_forward with F = mx.sym"):
-        out = net(mx.sym.var("data"))
+    runs it), as its JSON text; the judge evaluates it on its own side. A failure is recorded, not raised: it
+    belongs to the checks about hybridizing, and the steps after it still run."""
+    try:
+        with ctx.stage(f"{what} called on a symbol, as hybridize() runs it: hybrid_forward with F = mx.sym"):
+            out = net(mx.sym.var("data"))
+            text = out.tojson() if isinstance(out, mx.sym.Symbol) else None
+    except StageFailed as failed:
+        return {"kind": "error", "value": None, "error_type": type(failed.error).__name__,
+                "message": first_line_of(failed.error)}
     if not isinstance(out, mx.sym.Symbol):
         return {"kind": type(out).__name__, "value": None}
-    with ctx.stage(f"reading the graph {what} built on a symbol"):
-        text = out.tojson()
     return {"kind": "Symbol", "value": text if isinstance(text, str) else None}
 
 
@@ -235,6 +240,7 @@ def my_dense(ctx: ProbeContext, units: int, in_units: int, x, values: dict) -> d
     before = params_of(ctx, layer, "before initialize()")
     reply["loose"] = loose_parameters(layer, {state["name"] for state in before})
     reply["before_init"] = before
+    reply["symbol"] = traced(ctx, layer, call)  # before initialize(): a wrong shape must not hide the graph
     with ctx.stage(f"{call}.initialize()"):
         layer.initialize(mx.init.Uniform(0.5))
     reply["after_init"] = params_of(ctx, layer, "after initialize()")
@@ -245,7 +251,6 @@ def my_dense(ctx: ProbeContext, units: int, in_units: int, x, values: dict) -> d
     reply["assigned"] = set_values(ctx, layer, values, reply["prefix"])
     with ctx.stage(f"the forward pass of {call} on x of shape {x.shape}, its weight and bias set"):
         reply["output"] = as_plain_value(layer(data))
-    reply["symbol"] = traced(ctx, layer, call)
     with ctx.stage(f"{call}.hybridize(), then the same forward pass again"):
         layer.hybridize()
         reply["hybrid_output"] = as_plain_value(layer(data))

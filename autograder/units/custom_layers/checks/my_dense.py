@@ -134,6 +134,29 @@ def judge_uses_params(data: dict, x: np.ndarray, values: tuple, what: str) -> No
                           "F.relu(F.FullyConnected(x, weight, bias, num_hidden=units))")
 
 
+def judge_computes_somehow(data: dict, x: np.ndarray, values: tuple) -> None:
+    """Evidence that the layer computes with the weight and bias it declares, on the judge's input and values:
+    its output once they are set, or else the graph its hybrid_forward builds, evaluated by the judge with them
+    under the declared names (a weight of the wrong shape fails the forward pass but not the graph)."""
+    linear = [expected_output(x, values, relu) for relu in (True, False)]
+    if "output" in data and data["output"]["kind"] == "NDArray" and all(data.get("assigned") or [None]) \
+            and any(close(data["output"]["value"], expected) for expected in linear):
+        return
+    inputs = {"data": x, f"{data['prefix']}weight": values[0], f"{data['prefix']}bias": values[1]}
+    try:
+        graph = graph_output(data, inputs, data["call"])
+    except CheckFailed:
+        graph = None
+    if graph is None or not any(close(graph, expected) for expected in linear):
+        raise CheckFailed(f"{data['call']} to compute with the weight and bias it declares: with values set into them, "
+                          "relu(x W^T + b)", "neither its output nor the graph of its hybrid_forward follows them" +
+                          (f"; {data['loose']} were made but never registered" if data.get("loose") else ""),
+                          "declare each with self.params.get('weight', ...), which registers it and hands it to "
+                          "hybrid_forward" if data.get("loose") else
+                          "compute with the weight and bias hybrid_forward receives: "
+                          "F.relu(F.FullyConnected(x, weight, bias, num_hidden=units))")
+
+
 def judge_hybridized(data: dict, x: np.ndarray, values: tuple, what: str) -> None:
     """Hybridized means the graph hybrid_forward builds on symbols: the judge evaluates it on its own input and
     values; the output of the layer once hybridized must be right too."""
@@ -146,7 +169,11 @@ def judge_hybridized(data: dict, x: np.ndarray, values: tuple, what: str) -> Non
 
 @check(EXERCISE, 1, "MyDense is a HybridBlock of your own that declares parameters, with no nn.Dense inside")
 def own_layer(subject):
-    my_dense(subject, **EXPLICIT)
+    # What a class is can only be reported by the student's process; what it computes the judge sees itself. So
+    # being a layer of one's own also takes computing with the declared weight and bias (imperatively, or in the
+    # graph hybrid_forward builds, even when a wrong shape stops the forward pass).
+    reply, x, values = my_dense(subject, **EXPLICIT)
+    judge_computes_somehow(ran_until(reply, "symbol", EXERCISE), x, values)
 
 
 @check(EXERCISE, 2, "Its parameters are <prefix>weight (units, in_units) and <prefix>bias (units,)")
@@ -158,7 +185,7 @@ def declared_params(subject):
 
 @check(EXERCISE, 1, "With in_units given, initialize() allocates the parameters at once")
 def explicit_init(subject):
-    reply, _, _ = my_dense(subject, **EXPLICIT)
+    reply, x, values = my_dense(subject, **EXPLICIT)
     data = ran_until(reply, "after_init", EXERCISE)
     if not data["after_init"]:
         raise CheckFailed(f"{data['call']}.initialize() to allocate a weight and a bias",
@@ -170,6 +197,7 @@ def explicit_init(subject):
                               f"it raised {param['data_error']}",
                               "declare the weight with shape=(units, in_units): with in_units known, nothing waits "
                               "for data", where=data["call"])
+    judge_computes_somehow(data, x, values)
 
 
 @check(EXERCISE, 2, "With in_units=0 the weight is (units, 0) until the first batch, which fixes it")

@@ -160,6 +160,9 @@ def graph_hint(message: str) -> str:
 def graph_output(data: dict, inputs: dict, what: str) -> np.ndarray:
     """What the graph ``hybrid_forward`` built on a symbol computes on the judge's ``inputs``, evaluated here."""
     traced = data["symbol"]
+    if traced["kind"] == "error":
+        raise CheckFailed(f"{what}, called on a symbol as hybridize() does, to run without an error",
+                          f"it raised {traced['error_type']}: {traced['message']}", error_hint(traced["message"]))
     if traced["kind"] != "Symbol" or not isinstance(traced["value"], str):
         raise CheckFailed(f"{what}, called on a symbol as hybridize() does, to return a Symbol",
                           f"it returned a {traced['kind']}",
