@@ -41,8 +41,7 @@ def in_a_hybrid_net(subject):
 @check(MY_DENSE, 1, "A deferred MyDense on a single example", hidden=True)
 def single_example(subject):
     reply, x, values = my_dense(subject, 3, 0, [1, 7])
-    data = ran_until(reply, "hybrid_output", MY_DENSE)
-    judge_hybridized(data, x, values, f"{data['call']} on x of shape (1, 7)")
+    judge_hybridized(reply, x, values, "MyDense(3, in_units=0) on x of shape (1, 7)")
 
 
 @check("build_tied_mlp", 1, "A tied MLP one unit wide", hidden=True)

@@ -22,11 +22,20 @@ import numpy as np
 #: of the course builds, far below what could slow the judge down.
 MAX_NODES = 500
 MAX_ELEMENTS = 4_000_000
+MAX_PRODUCTS = 200_000_000  # multiply-adds of one dot or FullyConnected (the course's largest: 64*784*128 = 6.4 M)
 MAX_TEXT = 2_000_000
 
 
 class GraphError(ValueError):
     """The graph cannot be evaluated: malformed, too large, an unknown operator, or shapes that do not fit."""
+
+
+def _room(op: str, shape, products: int = 0) -> None:
+    """Refuse, before computing it, a value too large or a product too costly (a forged graph must not be able to
+    make the judge allocate or compute without bound)."""
+    size = int(np.prod(shape, dtype=np.float64)) if len(shape) else 1
+    if size > MAX_ELEMENTS or products > MAX_PRODUCTS:
+        raise GraphError(f"{op} would make a value of shape {tuple(shape)}")
 
 
 def _flag(attrs: dict, key: str, default: bool = False) -> bool:
@@ -59,7 +68,8 @@ def _axes(attrs: dict):
     raise GraphError(f"an axis {axis!r} the grader cannot read")
 
 
-def _reduce(function):
+def _reduce(function, numpy: bool = False):
+    """A reduction; MXNet's classic operators give shape (1,) for a full reduction, its NumPy-mode ones ()."""
     def run(attrs, x):
         axes = _axes(attrs)
         if axes is not None:
@@ -68,8 +78,8 @@ def _reduce(function):
                 raise GraphError(f"a reduction over axis {axes} of an input of shape {x.shape}")
         if _flag(attrs, "exclude") and axes is not None:
             axes = tuple(a for a in range(x.ndim) if a not in axes)
-        out = function(x, axis=axes, keepdims=_flag(attrs, "keepdims"))
-        return np.asarray(out).reshape((1,)) if np.ndim(out) == 0 else np.asarray(out)
+        out = np.asarray(function(x, axis=axes, keepdims=_flag(attrs, "keepdims")))
+        return out.reshape((1,)) if out.ndim == 0 and not numpy else out
     return run
 
 
@@ -85,9 +95,10 @@ def _same_shape(name, function):
 def _broadcast(name, function):
     def run(attrs, a, b):
         try:
-            np.broadcast_shapes(a.shape, b.shape)
+            shape = np.broadcast_shapes(a.shape, b.shape)
         except ValueError:
             raise GraphError(f"{name} on shapes {a.shape} and {b.shape}, which do not broadcast") from None
+        _room(name, shape)
         return function(a, b)
     return run
 
@@ -120,6 +131,7 @@ def _fully_connected(attrs, x, weight, bias=None):
     if weight.ndim != 2 or weight.shape != (hidden, data.shape[-1]):
         raise GraphError(f"FullyConnected(num_hidden={hidden}) on an input of shape {x.shape} with a weight of shape "
                          f"{weight.shape}: Shape inconsistent (the weight must be (num_hidden, input features))")
+    _room("FullyConnected", (len(data), hidden), len(data) * hidden * data.shape[-1])
     out = data @ weight.T
     if not _flag(attrs, "no_bias"):
         if bias is None or bias.shape != (hidden,):
@@ -134,6 +146,7 @@ def _dot(attrs, a, b):
     b = b.T if _flag(attrs, "transpose_b") else b
     if a.ndim > 2 or b.ndim > 2 or a.shape[-1:] != b.shape[:1]:
         raise GraphError(f"dot of shapes {a.shape} and {b.shape}")
+    _room("dot", a.shape[:-1] + b.shape[1:], a.size * (b.shape[1] if b.ndim == 2 else 1))
     return np.dot(a, b)
 
 
@@ -153,8 +166,29 @@ def _transpose(attrs, x):
     return np.transpose(x, axes or None)
 
 
+def _np_reshape(attrs, x):
+    shape = _literal(attrs, "newshape", ())
+    shape = (shape,) if isinstance(shape, int) else shape
+    if not isinstance(shape, tuple) or any(not isinstance(n, int) or n < -1 for n in shape):
+        raise GraphError(f"reshape to {shape!r}")
+    try:
+        return x.reshape(shape)
+    except ValueError:
+        raise GraphError(f"reshape of shape {x.shape} to {shape}") from None
+
+
+def _np_dot(attrs, a, b):
+    if a.ndim > 2 or b.ndim > 2 or a.shape[-1:] != b.shape[:1]:
+        raise GraphError(f"np.dot of shapes {a.shape} and {b.shape}")
+    _room("np.dot", a.shape[:-1] + b.shape[1:], a.size * (b.shape[1] if b.ndim == 2 else 1))
+    return np.dot(a, b)
+
+
 def _expand_dims(attrs, x):
-    return np.expand_dims(x, int(_literal(attrs, "axis", 0)))
+    axis = _literal(attrs, "axis", 0)
+    if not isinstance(axis, int) or not -x.ndim - 1 <= axis <= x.ndim:
+        raise GraphError(f"expand_dims at axis {axis!r} of shape {x.shape}")
+    return np.expand_dims(x, axis)
 
 
 #: MXNet operator name -> what it computes on NumPy arrays (``run(attrs, *inputs)``).
@@ -180,6 +214,20 @@ OPERATORS = {
     "Flatten": lambda attrs, x: x.reshape(len(x), -1), "flatten": lambda attrs, x: x.reshape(len(x), -1),
     "Reshape": _reshape, "reshape": _reshape, "transpose": _transpose, "expand_dims": _expand_dims,
     "_copy": lambda attrs, x: x, "identity": lambda attrs, x: x,
+    # NumPy mode (npx.set_np()): mxnet.np / npx operators, with NumPy's broadcasting and full reductions to ()
+    "_npi_add": _broadcast("np.add", np.add), "_npi_subtract": _broadcast("np.subtract", np.subtract),
+    "_npi_multiply": _broadcast("np.multiply", np.multiply),
+    "_npi_true_divide": _broadcast("np.true_divide", np.divide),
+    "_npi_maximum": _broadcast("np.maximum", np.maximum), "_npi_minimum": _broadcast("np.minimum", np.minimum),
+    "_npi_add_scalar": _scalar(np.add), "_npi_subtract_scalar": _scalar(np.subtract),
+    "_npi_rsubtract_scalar": _scalar(lambda x, s: s - x), "_npi_multiply_scalar": _scalar(np.multiply),
+    "_npi_true_divide_scalar": _scalar(np.divide), "_npi_rtrue_divide_scalar": _scalar(lambda x, s: s / x),
+    "_maximum_scalar": _scalar(np.maximum), "_minimum_scalar": _scalar(np.minimum),
+    "_np_sum": _reduce(np.sum, numpy=True), "_npi_mean": _reduce(np.mean, numpy=True),
+    "_np_max": _reduce(np.max, numpy=True), "_np_min": _reduce(np.min, numpy=True),
+    "_np_dot": _np_dot, "_np_transpose": _transpose, "_np_reshape": _np_reshape, "_np_copy": lambda attrs, x: x,
+    "_npx_relu": lambda attrs, x: ACTIVATIONS["relu"](x), "_npx_sigmoid": lambda attrs, x: ACTIVATIONS["sigmoid"](x),
+    "_npi_tanh": lambda attrs, x: np.tanh(x), "_npi_negative": lambda attrs, x: -x,
 }
 
 
@@ -249,7 +297,7 @@ def evaluate(graph: dict, inputs: dict[str, np.ndarray]) -> np.ndarray:
                 out = OPERATORS[op](attrs, *args)
         except GraphError:
             raise
-        except (TypeError, ValueError, IndexError, np.AxisError) as error:
+        except (TypeError, ValueError, IndexError, np.AxisError, MemoryError, OverflowError) as error:
             raise GraphError(f"{op} on inputs of shapes {[a.shape for a in args]}: {error}") from None
         out = np.asarray(out, dtype=np.float64)
         if out.size > MAX_ELEMENTS:

@@ -34,7 +34,9 @@ OWN_BASES = ("mxnet.gluon.block.Block", "mxnet.gluon.block.HybridBlock")
 
 def param_state(param, *, values: bool = False, grad: bool = False) -> dict:
     """Name, shape, and allocation state of one Parameter; its values (and gradient) when asked and it has data."""
-    state = {"name": str(param.name), "shape": [int(n) for n in param.shape], "recorded": bool(param._deferred_init)}
+    # An unknown size is 0 in classic mode and -1 in NumPy mode (npx.set_np()): both are reported as 0.
+    state = {"name": str(param.name), "shape": [max(int(n), 0) for n in param.shape],
+             "recorded": bool(param._deferred_init)}
     try:
         value = param.data().asnumpy()
         state["data_error"] = None
@@ -82,8 +84,12 @@ def loose_parameters(block, collected: set[str]) -> list[str]:
 # --- the judge's inputs, the judge's values, kit-made nets ----------------------------------------------
 
 def judge_array(value) -> nd.NDArray:
-    """An array the judge sent, as the float32 NDArray the student's code is called with."""
-    return nd.array(np.asarray(value, dtype=np.float32), dtype="float32")
+    """An array the judge sent, as the float32 array the student's code is called with: an ``mxnet.np`` array when
+    the probe is asked again in NumPy mode (code written with ``npx.set_np()``), else a classic NDArray."""
+    value = np.asarray(value, dtype=np.float32)
+    if mx.util.is_np_array():
+        return mx.np.array(value, dtype="float32")
+    return nd.array(value, dtype="float32")
 
 
 def set_values(ctx: ProbeContext, net, values, prefix: str = "") -> list:
@@ -114,7 +120,8 @@ def traced(ctx: ProbeContext, net, what: str) -> dict:
     belongs to the checks about hybridizing, and the steps after it still run."""
     try:
         with ctx.stage(f"{what} called on a symbol, as hybridize() runs it: hybrid_forward with F = mx.sym"):
-            out = net(mx.sym.var("data"))
+            data = mx.sym.var("data")
+            out = net(data.as_np_ndarray() if mx.util.is_np_array() else data)
             text = out.tojson() if isinstance(out, mx.sym.Symbol) else None
     except StageFailed as failed:
         return {"kind": "error", "value": None, "error_type": type(failed.error).__name__,

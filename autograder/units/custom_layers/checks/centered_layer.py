@@ -68,10 +68,12 @@ def judge_centered(found: np.ndarray, x: np.ndarray, what: str, hint_on_error: s
                           f"(their mean is {found.mean():.3g})", diagnose(found, x))
 
 
-def judge_hybridized(data: dict, x: np.ndarray, what: str) -> None:
-    """Hybridized means the graph hybrid_forward builds on symbols: the judge evaluates it on its own ``x``; the
-    output of the block once hybridized must be right too."""
+def judge_hybridized(reply: dict, x: np.ndarray, what: str) -> None:
+    """Hybridized means the graph hybrid_forward builds on symbols: the judge evaluates it on its own ``x`` first
+    (its operators name what went wrong); the output of the block once hybridized must be right too."""
+    data = ran_until(reply, "symbol", EXERCISE)
     judge_centered(graph_output(data, {"data": x}, what), x, f"{what}, its graph (what hybridize() runs)")
+    data = ran_until(reply, "hybrid_output", EXERCISE)
     judge_centered(array_of(data, "hybrid_output", what), x, f"{what} once hybridized")
 
 
@@ -104,7 +106,7 @@ def centers(subject):
 @check(EXERCISE, 2, "Hybridized, it returns the same")
 def hybridized(subject):
     reply, x, _ = centered(subject)
-    judge_hybridized(ran_until(reply, "hybrid_output", EXERCISE), x, "CenteredLayer()")
+    judge_hybridized(reply, x, "CenteredLayer()")
 
 
 @check(EXERCISE, 1, "Any input shape, imperative and hybridized")
@@ -112,6 +114,6 @@ def hybridized(subject):
 def any_shape(subject, shape):
     what = f"CenteredLayer() on x of shape {tuple(shape)}"
     reply, x, _ = centered(subject, shape)
-    data = ran_until(reply, "hybrid_output", EXERCISE)
+    data = ran_until(reply, "output", EXERCISE)
     judge_centered(array_of(data, "output", what), x, what)
-    judge_hybridized(data, x, what)
+    judge_hybridized(reply, x, what)

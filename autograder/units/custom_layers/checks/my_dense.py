@@ -157,13 +157,15 @@ def judge_computes_somehow(data: dict, x: np.ndarray, values: tuple) -> None:
                           "F.relu(F.FullyConnected(x, weight, bias, num_hidden=units))")
 
 
-def judge_hybridized(data: dict, x: np.ndarray, values: tuple, what: str) -> None:
+def judge_hybridized(reply: dict, x: np.ndarray, values: tuple, what: str) -> None:
     """Hybridized means the graph hybrid_forward builds on symbols: the judge evaluates it on its own input and
-    values; the output of the layer once hybridized must be right too."""
+    values first (its operators name what went wrong); the output of the layer once hybridized must be right too."""
     units, features = values[0].shape
+    data = ran_until(reply, "output", EXERCISE)
     judge_assigned(data, units, features, what)
     graph = graph_output(data, assigned_inputs(data, values, x), what)
     judge_output(data, graph, x, values, f"{what}, its graph (what hybridize() runs)")
+    data = ran_until(reply, "hybrid_output", EXERCISE)
     judge_output(data, array_of(data, "hybrid_output", what), x, values, f"{what} once hybridized")
 
 
@@ -232,8 +234,7 @@ def forward(subject):
 @check(EXERCISE, 1, "Hybridized, it gives the same output")
 def hybridized(subject):
     reply, x, values = my_dense(subject, **EXPLICIT)
-    data = ran_until(reply, "hybrid_output", EXERCISE)
-    judge_hybridized(data, x, values, data["call"])
+    judge_hybridized(reply, x, values, ran_until(reply, "call", EXERCISE)["call"])
 
 
 @check(EXERCISE, 1, "Any units, input shape and in_units (given or deferred), imperative and hybridized")
@@ -243,8 +244,8 @@ def any_shape(subject, units, shape, deferred):
     features = int(np.prod(shape[1:]))
     in_units = 0 if deferred else features
     reply, x, values = my_dense(subject, units, in_units, shape)
-    data = ran_until(reply, "hybrid_output", EXERCISE)
+    data = ran_until(reply, "output", EXERCISE)
     what = f"{data['call']} on x of shape {tuple(shape)}"
     judge_declared(data, units, in_units, "before the first batch")
     judge_output(data, array_of(data, "output", what), x, values, what)
-    judge_hybridized(data, x, values, what)
+    judge_hybridized(reply, x, values, what)

@@ -145,10 +145,25 @@ def unassigned(data: dict, shapes, what: str, hint: str) -> None:
                           f"collect_params() order) after a batch", f"parameter shapes {found}", hint)
 
 
+#: Element-wise operators on symbols (which do not broadcast), and what the student wrote to get each.
+NO_BROADCAST = (
+    (("elemwise_add", "_plus", "_Plus"),
+     "symbols do not broadcast implicitly: a + b on arrays of different shapes (such as F.dot(x, weight, "
+     "transpose_b=True) + bias) works on NDArrays but not once hybridized. Write F.broadcast_add(..., bias), or "
+     "compute the layer with F.FullyConnected(x, weight, bias, num_hidden=units)"),
+    (("elemwise_sub", "_minus", "_Minus"), error_hint("Incompatible attr in node")),
+    (("elemwise_mul", "_mul", "elemwise_div", "_div"),
+     "symbols do not broadcast implicitly: a * b or a / b on arrays of different shapes works on NDArrays but not "
+     "once hybridized. Write F.broadcast_mul or F.broadcast_div"),
+)
+
+
 def graph_hint(message: str) -> str:
-    """The hint for what stopped the judge from evaluating the traced graph."""
+    """The hint for what stopped the judge from evaluating the traced graph: chosen by the operator the graph
+    itself used, so that the hint names what the student wrote."""
     if "broadcast implicitly" in message:
-        return error_hint("Incompatible attr in node")
+        operator = message.split(" ", 1)[0]
+        return next(hint for names, hint in NO_BROADCAST if operator in names)
     if "Shape inconsistent" in message:
         return error_hint("Shape inconsistent")
     if "the operator" in message:
