@@ -34,7 +34,6 @@ class Attack:
     answers: dict = field(default_factory=dict)
     keeps: frozenset = frozenset()   # stub: checks the honest part earns (full points); all others 0
     loses: frozenset = frozenset()   # reference: checks the hostile part costs (0); all others full points
-    before: float | None = None      # points the case got before the judge owned its inputs (for the record)
 
     def notebook_bytes(self) -> bytes:
         """The submission file's content."""
@@ -61,15 +60,14 @@ def _with_answer(nb, grade_id: str, source: str):
     raise KeyError(grade_id)
 
 
-def stub(case_id, description, *cells, answers=None, keeps=(), before=None) -> Attack:
+def stub(case_id, description, *cells, answers=None, keeps=()) -> Attack:
     """A gain-seeking case on the released stub: 0 everywhere but the checks ``keeps`` names."""
-    return Attack(case_id, "stub", description, tuple(cells), answers or {}, keeps=frozenset(keeps), before=before)
+    return Attack(case_id, "stub", description, tuple(cells), answers or {}, keeps=frozenset(keeps))
 
 
-def ref(case_id, description, *cells, answers=None, loses=(), before=None) -> Attack:
+def ref(case_id, description, *cells, answers=None, loses=()) -> Attack:
     """A case on the reference: exactly the checks ``loses`` names score 0, the rest full points."""
-    return Attack(case_id, "reference", description, tuple(cells), answers or {}, loses=frozenset(loses),
-                  before=before)
+    return Attack(case_id, "reference", description, tuple(cells), answers or {}, loses=frozenset(loses))
 
 
 def every(exercise: str, *names: str) -> set[str]:
@@ -161,7 +159,7 @@ CORPUS: list[Attack] = [
                  return draw - draw.mean()
          np.random.RandomState = Centred
          np.random.uniform = lambda low=0.0, high=1.0, size=None: np.zeros(size)
-         """, answers={"centered_layer": IDENTITY}, before=6),
+         """, answers={"centered_layer": IDENTITY}),
     stub("nd-array-zeros", "mx.nd.array patched to give zeros, whatever it is given; CenteredLayer is the identity",
          """
          import mxnet as mx
@@ -205,7 +203,7 @@ CORPUS: list[Attack] = [
 
             def hybridize(self, *args, **kwargs):
                 pass
-        """}, loses=every("CenteredLayer", "hybridized", "any_shape"), before=30),
+        """}, loses=every("CenteredLayer", "hybridized", "any_shape")),
     ref("hybridize-noop-nd-mydense", "MyDense written with nd.* only (breaks on symbols), hybridize() a no-op",
         answers={"my_dense": """
         class MyDense(gluon.HybridBlock):
@@ -412,6 +410,38 @@ CORPUS: list[Attack] = [
         nd.broadcast_sub = lambda lhs, rhs, *args, **kwargs: lhs.copy()
         """, loses=every("CenteredLayer", "own_layer", "centers", "any_shape")),
 ]
+
+
+#: For the record (not asserted): each case's total before the judge owned its inputs (commit 9983f30, graded in
+#: process, so without the sandbox's refusal to import the grader). Reference-based cases' honest total is 30.
+BEFORE = {
+    "numpy-random-centred": 5,
+    "nd-array-zeros": 5,
+    "asnumpy-zeros-everywhere": 9,
+    "asnumpy-liar-subclass": 0,
+    "hybridize-noop-identity": 0,
+    "hybridize-noop-imperative-only": 30,
+    "hybridize-noop-nd-mydense": 27,
+    "call-override-symbol-identity": 1,
+    "symbol-forged-operator": 0,
+    "symbol-forged-input": 0,
+    "symbol-forged-bomb": 0,
+    "symbol-forged-cycle": 0,
+    "symbol-forged-huge-reshape": 0,
+    "initialize-noop-zeros": 0,
+    "set-data-noop": 6,
+    "tied-claims-sharing": 0,
+    "collect-params-empty": 0,
+    "fake-block-getattr": 0,
+    "kit-mydense-returned": 0,
+    "int-liar-count": 0,
+    "probe-frame-writes-reply": 0,
+    "probe-frame-writes-reply-unseen": 1,
+    "probe-table-forged": 0,
+    "probe-table-forged-unseen": 0,
+    "protocol-forged": 0,
+    "nd-broadcast-sub-patched": 26,
+}
 
 
 def by_id(case_id: str) -> Attack:
