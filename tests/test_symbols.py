@@ -28,6 +28,10 @@ TRACED = [
     pytest.param(lambda: mx.sym.reshape(data, shape=(0, -1)) + mx.sym.flatten(data), id="reshape"),
     pytest.param(lambda: mx.sym.sigmoid(mx.sym.transpose(data, axes=(2, 0, 1))), id="transpose-sigmoid"),
     pytest.param(lambda: mx.sym.FullyConnected(data, weight, no_bias=True, num_hidden=6), id="no-bias"),
+    pytest.param(lambda: mx.sym.clip(mx.sym.maximum(data, 0.1), 0, 0.5) ** 2 + mx.sym.LeakyReLU(data, slope=0.1),
+                 id="maximum-clip-power-leaky"),
+    pytest.param(lambda: mx.sym.broadcast_maximum(mx.sym.exp(data), mx.sym.abs(mx.sym.sum_axis(data, axis=0))),
+                 id="broadcast-maximum-exp-abs"),
 ]
 
 

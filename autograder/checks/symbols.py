@@ -184,6 +184,17 @@ def _np_dot(attrs, a, b):
     return np.dot(a, b)
 
 
+def _clip(attrs, x):
+    return np.clip(x, float(_literal(attrs, "a_min", -np.inf)), float(_literal(attrs, "a_max", np.inf)))
+
+
+def _leaky_relu(attrs, x):
+    kind, slope = str(attrs.get("act_type", "leaky")), float(_literal(attrs, "slope", 0.25))
+    if kind != "leaky":
+        raise GraphError(f"LeakyReLU with act_type={kind!r}")
+    return np.where(x > 0, x, slope * x)
+
+
 def _expand_dims(attrs, x):
     axis = _literal(attrs, "axis", 0)
     if not isinstance(axis, int) or not -x.ndim - 1 <= axis <= x.ndim:
@@ -214,6 +225,12 @@ OPERATORS = {
     "Flatten": lambda attrs, x: x.reshape(len(x), -1), "flatten": lambda attrs, x: x.reshape(len(x), -1),
     "Reshape": _reshape, "reshape": _reshape, "transpose": _transpose, "expand_dims": _expand_dims,
     "_copy": lambda attrs, x: x, "identity": lambda attrs, x: x,
+    "sum_axis": _reduce(np.sum), "broadcast_maximum": _broadcast("broadcast_maximum", np.maximum),
+    "broadcast_minimum": _broadcast("broadcast_minimum", np.minimum),
+    "_maximum": _same_shape("_maximum", np.maximum), "_minimum": _same_shape("_minimum", np.minimum),
+    "_power_scalar": _scalar(np.power), "clip": _clip, "LeakyReLU": _leaky_relu,
+    "exp": lambda attrs, x: np.exp(x), "log": lambda attrs, x: np.log(x), "square": lambda attrs, x: np.square(x),
+    "sqrt": lambda attrs, x: np.sqrt(x), "abs": lambda attrs, x: np.abs(x),
     # NumPy mode (npx.set_np()): mxnet.np / npx operators, with NumPy's broadcasting and full reductions to ()
     "_npi_add": _broadcast("np.add", np.add), "_npi_subtract": _broadcast("np.subtract", np.subtract),
     "_npi_multiply": _broadcast("np.multiply", np.multiply),
