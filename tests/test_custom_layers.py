@@ -70,6 +70,13 @@ MUTANTS = [
         def hybrid_forward(self, F, x, weight, bias):
             return F.relu(F.broadcast_add(F.dot(F.flatten(x), weight, transpose_b=True), bias))
         """, ids("MyDense", "deferred_shapes", "any_shape"), "F.dot cannot infer the weight's missing input size"),
+    case("MyDense-F.dot-plus-bias", "my_dense", MY_DENSE_HEAD + """
+            self.weight = self.params.get("weight", shape=(units, in_units), allow_deferred_init=True)
+            self.bias = self.params.get("bias", shape=(units,), allow_deferred_init=True)
+
+        def hybrid_forward(self, F, x, weight, bias):
+            return F.relu(F.dot(F.flatten(x), weight, transpose_b=True) + bias)
+        """, ids("MyDense", "deferred_shapes", "hybridized", "any_shape"), "F.broadcast_add(..., bias)"),
     case("MyDense-weight-in_units-by-units", "my_dense", MY_DENSE_HEAD + """
             self.weight = self.params.get("weight", shape=(in_units, units), allow_deferred_init=True)
             self.bias = self.params.get("bias", shape=(units,), allow_deferred_init=True)
@@ -90,7 +97,7 @@ MUTANTS = [
 
         def hybrid_forward(self, F, x, weight, bias):
             return F.relu(F.FullyConnected(x, weight, bias, num_hidden=self._units))
-        """, every("MyDense") - ids("MyDense", "own_layer"), "were made but never registered"),
+        """, every("MyDense"), "were made but never registered"),
     case("MyDense-nn.Dense-inside", "my_dense", MY_DENSE_HEAD + """
             with self.name_scope():
                 self.dense = nn.Dense(units, activation="relu", in_units=in_units)
@@ -222,6 +229,25 @@ VARIANTS = [
                 linear = F.FullyConnected(F.flatten(x), weight, bias, num_hidden=self._units, no_bias=False)
                 return F.Activation(linear, act_type="relu")
         """, id="MyDense-no_bias=False-activation-apart"),
+    pytest.param("my_dense", """
+        from mxnet import npx
+
+        npx.set_np()
+
+
+        class MyDense(gluon.HybridBlock):
+            def __init__(self, units, in_units=0, **kwargs):
+                super().__init__(**kwargs)
+                self._units = units
+                self.weight = self.params.get("weight", shape=(units, in_units), allow_deferred_init=True)
+                self.bias = self.params.get("bias", shape=(units,), allow_deferred_init=True)
+
+            def hybrid_forward(self, F, x, weight, bias):
+                return F.npx.relu(F.npx.fully_connected(x, weight, bias, num_hidden=self._units))
+
+
+        npx.reset_np()
+        """, id="MyDense-numpy-mode-npx"),
     pytest.param("build_custom_mlp", """
         def build_custom_mlp(hidden=(128, 64), num_outputs=10):
             net = nn.HybridSequential()
@@ -330,6 +356,14 @@ def test_blocks_made_before_the_answers_change_no_grade(mnist_dir):
     results = grade(nb)
     assert {cid: r.feedback for cid, r in results.items() if not r.passed} == {}
     assert sum(r.score for r in results.values()) == unit(UNIT).points
+
+
+def test_a_hint_names_what_this_exercise_wrote_never_another_exercises_mistake(mnist_dir):
+    # MyDense's `F.dot(...) + bias` and CenteredLayer's `x - x.mean()` fail on symbols with the same MXNet message;
+    # the hint follows the operator the student's own graph used.
+    _, source, _, _ = next(param.values for param in MUTANTS if param.id == "MyDense-F.dot-plus-bias")
+    feedback = grade(with_answer(_reference(), "my_dense", source))["MyDense.hybridized"].feedback
+    assert "F.broadcast_add" in feedback and "x.mean()" not in feedback, feedback
 
 
 def test_hypothesis_feedback_names_the_shrunk_example(mnist_dir):

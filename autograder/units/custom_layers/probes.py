@@ -1,10 +1,17 @@
-"""The custom_layers unit's probes: build the student's layers and nets, run them imperatively and hybridized, and
-report what MXNet shows, as plain data.
+"""The custom_layers unit's probes: build the student's layers and nets, run them on the judge's inputs, and
+report what they gave back, as plain data.
 
-Probes never judge. They describe: parameter names and shapes at each step, whether data is allocated, the arrays,
-the outputs before and after ``hybridize()``, gradients, what an error said. Nets that an exercise takes as *input*
-(``count_unique_parameters``) are built here by the kit, and ``build_custom_mlp`` is built with the kit's own
-stand-in for ``MyDense``, so that one wrong answer never costs points in another exercise.
+Everything here runs in the student's process, so the student owns it: numpy, mxnet, this module. Probes therefore
+never draw an input, never compare and never judge. The judge sends every input and every parameter value (as
+arrays); a probe puts the values into the student's parameters (``set_data``), calls the student's code on the
+judge's input and returns what came back: outputs, gradients, parameter names and shapes, the JSON text of the graph
+``hybrid_forward`` builds on symbols (what ``hybridize()`` runs), what an error said. The judge recomputes every
+expected value itself, in NumPy, from its own inputs and values, and evaluates that graph itself
+(:mod:`autograder.checks.symbols`); whatever the student's process forges, only the right answer passes.
+
+Nets that an exercise takes as *input* (``count_unique_parameters``) are built here by the kit, and
+``build_custom_mlp`` is built with the kit's own stand-in for ``MyDense``, so that one wrong answer never costs
+points in another exercise.
 """
 from __future__ import annotations
 
@@ -16,7 +23,8 @@ from mxnet import autograd, gluon, nd
 from mxnet.gluon import nn
 
 from ...subject.describe import as_plain_value, qualified, type_names
-from ...subject.probing import ProbeContext, probe
+from ...subject.notebook import first_line_of
+from ...subject.probing import ProbeContext, StageFailed, probe
 
 #: Block classes a layer of the student's own may derive from; any other MXNet class in its MRO is a built-in.
 OWN_BASES = ("mxnet.gluon.block.Block", "mxnet.gluon.block.HybridBlock")
@@ -24,9 +32,11 @@ OWN_BASES = ("mxnet.gluon.block.Block", "mxnet.gluon.block.HybridBlock")
 
 # --- describing what the student made -------------------------------------------------------------------
 
-def param_state(param, *, values: bool = True, grad: bool = False) -> dict:
-    """Name, shape, and allocation state of one Parameter; its values (and gradient) when it has data."""
-    state = {"name": str(param.name), "shape": [int(n) for n in param.shape], "recorded": bool(param._deferred_init)}
+def param_state(param, *, values: bool = False, grad: bool = False) -> dict:
+    """Name, shape, and allocation state of one Parameter; its values (and gradient) when asked and it has data."""
+    # An unknown size is 0 in classic mode and -1 in NumPy mode (npx.set_np()): both are reported as 0.
+    state = {"name": str(param.name), "shape": [max(int(n), 0) for n in param.shape],
+             "recorded": bool(param._deferred_init)}
     try:
         value = param.data().asnumpy()
         state["data_error"] = None
@@ -42,7 +52,7 @@ def param_state(param, *, values: bool = True, grad: bool = False) -> dict:
     return state
 
 
-def params_of(ctx: ProbeContext, net, when: str, *, values: bool = True, grad: bool = False) -> list[dict]:
+def params_of(ctx: ProbeContext, net, when: str, *, values: bool = False, grad: bool = False) -> list[dict]:
     """The state of every parameter ``net.collect_params()`` finds, in order."""
     with ctx.stage(f"net.collect_params() {when}"):
         params = list(net.collect_params().values())
@@ -71,12 +81,54 @@ def loose_parameters(block, collected: set[str]) -> list[str]:
     return list(loose.values())
 
 
-# --- inputs and kit-made nets ----------------------------------------------------------------------------
+# --- the judge's inputs, the judge's values, kit-made nets ----------------------------------------------
 
-def uniform_input(shape, seed: int, low: float = -1.0, high: float = 1.0):
-    """Seeded uniform values of the given shape, as float32 NDArray."""
-    rng = np.random.RandomState(seed)
-    return nd.array(rng.uniform(low, high, size=tuple(shape)).astype(np.float32))
+def judge_array(value) -> nd.NDArray:
+    """An array the judge sent, as the float32 array the student's code is called with: an ``mxnet.np`` array when
+    the probe is asked again in NumPy mode (code written with ``npx.set_np()``), else a classic NDArray."""
+    value = np.asarray(value, dtype=np.float32)
+    if mx.util.is_np_array():
+        return mx.np.array(value, dtype="float32")
+    return nd.array(value, dtype="float32")
+
+
+def set_values(ctx: ProbeContext, net, values, prefix: str = "") -> list:
+    """Put the judge's parameter values into the net: by name under ``prefix`` (``values`` a dict, e.g.
+    ``{"weight": W}``) or in ``collect_params()`` order (a list). A parameter is set only when its shape is the
+    value's. Returns, per value, the name of the parameter it went into, or None (the judge says why)."""
+    with ctx.stage("net.collect_params() after the first batch"):
+        params = list(net.collect_params().values())
+    if isinstance(values, dict):
+        pairs = [(next((p for p in params if str(p.name) == prefix + key), None), value)
+                 for key, value in values.items()]
+    else:
+        pairs = [(params[index] if index < len(params) else None, value) for index, value in enumerate(values)]
+    assigned = []
+    for param, value in pairs:
+        if param is None or tuple(int(n) for n in param.shape) != tuple(value.shape):
+            assigned.append(None)
+            continue
+        with ctx.stage(f"setting {param.name} to the grader's values with set_data(...)"):
+            param.set_data(judge_array(value))
+        assigned.append(str(param.name))
+    return assigned
+
+
+def traced(ctx: ProbeContext, net, what: str) -> dict:
+    """The graph ``net`` builds when called on a symbol (``hybrid_forward`` with F = mx.sym, as ``hybridize()``
+    runs it), as its JSON text; the judge evaluates it on its own side. A failure is recorded, not raised: it
+    belongs to the checks about hybridizing, and the steps after it still run."""
+    try:
+        with ctx.stage(f"{what} called on a symbol, as hybridize() runs it: hybrid_forward with F = mx.sym"):
+            data = mx.sym.var("data")
+            out = net(data.as_np_ndarray() if mx.util.is_np_array() else data)
+            text = out.tojson() if isinstance(out, mx.sym.Symbol) else None
+    except StageFailed as failed:
+        return {"kind": "error", "value": None, "error_type": type(failed.error).__name__,
+                "message": first_line_of(failed.error)}
+    if not isinstance(out, mx.sym.Symbol):
+        return {"kind": type(out).__name__, "value": None}
+    return {"kind": "Symbol", "value": text if isinstance(text, str) else None}
 
 
 class MyDense(nn.Dense):
@@ -141,10 +193,11 @@ def class_info(ctx: ProbeContext, name: str) -> dict:
 
 
 @probe
-def centered(ctx: ProbeContext, shape: list, seed: int = 0, in_net: bool = False) -> dict:
-    """Run the student's CenteredLayer on a seeded batch, imperatively, then hybridized.
+def centered(ctx: ProbeContext, x, values: list | None = None) -> dict:
+    """Run the student's CenteredLayer on the judge's ``x``: imperatively, traced on a symbol, then hybridized.
 
-    With ``in_net`` the layer follows a kit-made Dense(8) in a HybridSequential, as it would in a real net.
+    With ``values`` (the judge's weight and bias of a Dense(8)) the layer follows a kit-made Dense(8) in a
+    HybridSequential, as it would in a real net.
     """
     cls = ctx.student("CenteredLayer")
     reply = ctx.reply
@@ -154,29 +207,31 @@ def centered(ctx: ProbeContext, shape: list, seed: int = 0, in_net: bool = False
     if not isinstance(layer, gluon.Block):
         return reply
     net = layer
-    if in_net:
+    if values is not None:
         net = nn.HybridSequential()
-        net.add(nn.Dense(8, in_units=int(np.prod(shape[1:])), flatten=True), layer)
-    reply["params"] = [state["name"] for state in params_of(ctx, layer, "of CenteredLayer()", values=False)]
-    mx.random.seed(seed)
+        net.add(nn.Dense(8, in_units=int(np.prod(x.shape[1:])), flatten=True), layer)
+    reply["params"] = [state["name"] for state in params_of(ctx, layer, "of CenteredLayer()")]
     with ctx.stage("initialize()"):
         net.initialize(mx.init.Uniform(0.5))
-    x = uniform_input(shape, seed, 0.0, 4.0)  # a mean far from 0, so that an unchanged input shows
-    reply["input"] = x.asnumpy()
-    what = "the net Dense(8) -> CenteredLayer()" if in_net else "CenteredLayer()"
-    with ctx.stage(f"{what}(x) with x of shape {tuple(shape)}"):
-        reply["output"] = as_plain_value(net(x))
-    if in_net:
-        reply["dense"] = [param_state(param) for param in net[0].collect_params().values()]
+    what = "the net Dense(8) -> CenteredLayer()" if values is not None else "CenteredLayer()"
+    data = judge_array(x)
+    if values is not None:
+        with ctx.stage(f"{what}(x) with x of shape {x.shape}"):
+            net(data)
+        reply["assigned"] = set_values(ctx, net[0], values)
+    with ctx.stage(f"{what}(x) with x of shape {x.shape}"):
+        reply["output"] = as_plain_value(net(data))
+    reply["symbol"] = traced(ctx, net, what)
     with ctx.stage(f"{what}.hybridize(), then the same call again"):
         net.hybridize()
-        reply["hybrid_output"] = as_plain_value(net(x))
+        reply["hybrid_output"] = as_plain_value(net(data))
     return reply
 
 
 @probe
-def my_dense(ctx: ProbeContext, units: int, in_units: int, shape: list, seed: int = 0) -> dict:
-    """Build the student's MyDense, record it before init, after init, after a batch, then hybridized."""
+def my_dense(ctx: ProbeContext, units: int, in_units: int, x, values: dict) -> dict:
+    """Build the student's MyDense and record it before init and after init; run a first batch (which fixes deferred
+    shapes), put the judge's weight and bias in, run the judge's ``x`` again, trace it on a symbol, hybridize."""
     cls = ctx.student("MyDense")
     call = f"MyDense({units}, in_units={in_units})"
     reply = ctx.reply
@@ -189,27 +244,30 @@ def my_dense(ctx: ProbeContext, units: int, in_units: int, shape: list, seed: in
     with ctx.stage(f"reading the prefix of {call}"):
         reply["prefix"] = str(layer.prefix)
     reply["children"] = child_blocks(layer)
-    before = params_of(ctx, layer, "before initialize()", values=False)
+    before = params_of(ctx, layer, "before initialize()")
     reply["loose"] = loose_parameters(layer, {state["name"] for state in before})
     reply["before_init"] = before
-    mx.random.seed(seed)
+    reply["symbol"] = traced(ctx, layer, call)  # before initialize(): a wrong shape must not hide the graph
     with ctx.stage(f"{call}.initialize()"):
         layer.initialize(mx.init.Uniform(0.5))
-    reply["after_init"] = params_of(ctx, layer, "after initialize()", values=False)
-    x = uniform_input(shape, seed)
-    reply["input"] = x.asnumpy()
-    with ctx.stage(f"the first forward pass of {call} on x of shape {tuple(shape)}"):
-        reply["output"] = as_plain_value(layer(x))
+    reply["after_init"] = params_of(ctx, layer, "after initialize()")
+    data = judge_array(x)
+    with ctx.stage(f"the first forward pass of {call} on x of shape {x.shape}"):
+        layer(data)
     reply["after_forward"] = params_of(ctx, layer, "after the first batch")
+    reply["assigned"] = set_values(ctx, layer, values, reply["prefix"])
+    with ctx.stage(f"the forward pass of {call} on x of shape {x.shape}, its weight and bias set"):
+        reply["output"] = as_plain_value(layer(data))
     with ctx.stage(f"{call}.hybridize(), then the same forward pass again"):
         layer.hybridize()
-        reply["hybrid_output"] = as_plain_value(layer(x))
+        reply["hybrid_output"] = as_plain_value(layer(data))
     return reply
 
 
 @probe
-def custom_mlp(ctx: ProbeContext, kwargs: dict, rows: int = 64) -> dict:
-    """Build the student's build_custom_mlp (with the kit's MyDense), then record it as ``my_dense`` does."""
+def custom_mlp(ctx: ProbeContext, kwargs: dict, x, values: list) -> dict:
+    """Build the student's build_custom_mlp (with the kit's MyDense), then record it as ``my_dense`` does, its
+    parameters set in ``collect_params()`` order to the judge's ``values``."""
     build = ctx.student("build_custom_mlp")
     shown = ", ".join(f"{key}={tuple(value) if isinstance(value, list) else value!r}" for key, value in kwargs.items())
     call = f"build_custom_mlp({shown})"
@@ -223,24 +281,28 @@ def custom_mlp(ctx: ProbeContext, kwargs: dict, rows: int = 64) -> dict:
     with ctx.stage(f"reading the prefix of the net {call} returned"):
         reply["prefix"] = str(net.prefix)
     reply["children"] = child_blocks(net)
-    reply["before_init"] = params_of(ctx, net, "before initialize()", values=False)
-    mx.random.seed(0)
+    reply["before_init"] = params_of(ctx, net, "before initialize()")
     with ctx.stage("net.initialize()"):
         net.initialize(mx.init.Uniform(0.5))
-    x = nd.array(ctx.mnist_images(rows))
-    reply["input"] = x.asnumpy()
+    data = judge_array(x)
     with ctx.stage(f"the forward pass net(x) with x of shape {x.shape}"):
-        reply["output"] = as_plain_value(net(x))
+        net(data)
     reply["after_forward"] = params_of(ctx, net, "after the first batch")
+    reply["assigned"] = set_values(ctx, net, values)
+    with ctx.stage(f"the forward pass net(x) with x of shape {x.shape}, its parameters set"):
+        reply["output"] = as_plain_value(net(data))
+    reply["symbol"] = traced(ctx, net, "the net")
     with ctx.stage("net.hybridize(), then the same forward pass again"):
         net.hybridize()
-        reply["hybrid_output"] = as_plain_value(net(x))
+        reply["hybrid_output"] = as_plain_value(net(data))
     return reply
 
 
 @probe
-def tied_mlp(ctx: ProbeContext, width: int, num_outputs: int, rows: int = 16, seed: int = 0) -> dict:
-    """Build the student's tied MLP: which layers share what, a forward and a backward pass, then a change."""
+def tied_mlp(ctx: ProbeContext, width: int, num_outputs: int, x, values: list, loss_weights, new_weight) -> dict:
+    """Build the student's tied MLP; which layers claim to share what; its parameters set in ``collect_params()``
+    order to the judge's ``values``; a forward and backward pass of sum(net(x) * loss_weights); then the second
+    layer's weight set to ``new_weight`` and the forward pass again."""
     build = ctx.student("build_tied_mlp")
     call = f"build_tied_mlp(width={width}, num_outputs={num_outputs})"
     reply = ctx.reply
@@ -257,38 +319,36 @@ def tied_mlp(ctx: ProbeContext, width: int, num_outputs: int, rows: int = 16, se
         entry["weight"], entry["bias"] = str(layer.weight.name), str(layer.bias.name) if layer.bias else None
         entry["weight_of"] = next(i for i, other in enumerate(dense) if other.weight is layer.weight)
         entry["bias_of"] = next(i for i, other in enumerate(dense) if other.bias is layer.bias)
-    reply["collected"] = [state["name"] for state in params_of(ctx, net, "before initialize()", values=False)]
-    mx.random.seed(seed)
+    reply["collected"] = [state["name"] for state in params_of(ctx, net, "before initialize()")]
     with ctx.stage("net.initialize()"):
         net.initialize(mx.init.Uniform(0.5))
-    x = nd.array(ctx.mnist_images(rows))
-    weights = uniform_input((rows, num_outputs), seed)
-    reply.update(input=x.asnumpy(), loss_weights=weights.asnumpy())
+    data, weights = judge_array(x), judge_array(loss_weights)
+    with ctx.stage(f"the forward pass net(x) with x of shape {x.shape}"):
+        net(data)
+    reply["assigned"] = set_values(ctx, net, values)
     with ctx.stage(f"a forward and backward pass: with autograd.record(): loss = (net(x) * r).sum(), x of shape "
                    f"{x.shape}; loss.backward()"):
         with autograd.record():
-            out = net(x)
+            out = net(data)
             loss = (out * weights).sum()
         loss.backward()
     reply["output"] = as_plain_value(out)
     reply["after_backward"] = params_of(ctx, net, "after a backward pass", grad=True)
-    if len(dense) >= 3:
-        new = uniform_input(dense[1].weight.shape, seed + 1)
+    if len(dense) >= 3 and tuple(dense[1].weight.shape) == tuple(new_weight.shape):
         with ctx.stage("setting the second layer's weight with net[1].weight.set_data(...)"):
-            dense[1].weight.set_data(new)
-        reply["set_value"] = new.asnumpy()
-        reply["third_after_set"] = param_state(dense[2].weight)
+            dense[1].weight.set_data(judge_array(new_weight))
+        with ctx.stage("the forward pass net(x) again, after net[1].weight.set_data(...)"):
+            reply["output_after_set"] = as_plain_value(net(data))
     return reply
 
 
 @probe
-def count_unique(ctx: ProbeContext, in_units: int, width: int, repeats: int, num_outputs: int,
-                 nested: bool = False) -> dict:
-    """Call the student's count_unique_parameters on a kit-made tied net whose shapes a batch has fixed."""
+def count_unique(ctx: ProbeContext, width: int, repeats: int, num_outputs: int, x, nested: bool = False) -> dict:
+    """Call the student's count_unique_parameters on a kit-made tied net whose shapes the judge's batch has fixed."""
     count = ctx.student("count_unique_parameters")
     net = kit_tied_net(width, repeats, num_outputs, nested)
     net.initialize()
-    net(uniform_input((2, in_units), 0))
+    net(judge_array(x))
     with ctx.stage("count_unique_parameters(net)"):
         value = count(net)
     return {"value": as_plain_value(value)}

@@ -1,13 +1,25 @@
 """``build_tied_mlp``: an nn.Sequential of four Dense layers whose second and third share one weight and bias."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from autograder import strategies
 from autograder.checks.base import CheckFailed, check
 from autograder.checks.examples import for_all
 
-from .shared import SEQUENTIAL, array_of, close, ran_until
+from .shared import (
+    SEQUENTIAL,
+    array_of,
+    close,
+    judge_images,
+    judge_input,
+    judge_values,
+    ran_until,
+    seed_of,
+    unassigned,
+)
 
 EXERCISE = "build_tied_mlp"
 DEFAULT = {"width": 64, "num_outputs": 10}
@@ -19,12 +31,18 @@ ACTIVATIONS = {
 }
 
 
-def tied(subject, width: int = DEFAULT["width"], num_outputs: int = DEFAULT["num_outputs"]) -> dict:
-    """The probe's reply, once the net is four Dense layers whose second and third hold the very same parameters.
+def tied(subject, width: int = DEFAULT["width"], num_outputs: int = DEFAULT["num_outputs"], rows: int = 16):
+    """The probe's reply on the judge's images, values, loss weights and new weight, once the net is four Dense
+    layers that claim to share the second and third's weight and bias; with what the judge sent (:class:`Sent`).
 
-    Every check of the exercise asks this first: layers that copy instead of share do not do the exercise.
+    Every check of the exercise asks this first: layers that copy instead of share do not do the exercise (the
+    claim only gates; what passes a check is the output, gradient or change the judge recomputes).
     """
-    reply = subject.probe("tied_mlp", width=width, num_outputs=num_outputs)
+    seed = seed_of("tied", width, num_outputs, rows)
+    sent = Sent(judge_images(rows, seed), judge_values(param_shapes(width, num_outputs), seed + 1),
+                judge_input((rows, num_outputs), seed + 2), judge_values([(width, width)], seed + 3)[0])
+    reply = subject.probe("tied_mlp", width=width, num_outputs=num_outputs, x=sent.x, values=sent.values,
+                          loss_weights=sent.loss_weights, new_weight=sent.new_weight)
     data = ran_until(reply, "children", EXERCISE)
     if "mxnet.gluon.block.Block" not in data["types"]:
         raise CheckFailed(f"{data['call']} to return a gluon Block (an nn.Sequential)",
@@ -40,27 +58,44 @@ def tied(subject, width: int = DEFAULT["width"], num_outputs: int = DEFAULT["num
                           f"second's ({dense[1]['weight']}, {dense[1]['bias']})",
                           "a copy is not a share: copied values (set_data, the same initializer) drift apart as soon "
                           "as they are trained. Create the third layer with params=second.params", where=data["call"])
-    return reply
+    return reply, sent
 
 
-def layers_of(data: dict, width: int, num_outputs: int, key: str) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(W, b) of each of the four layers, in order (the shared ones twice), with their shapes checked."""
-    by_name = {p["name"]: p for p in data[key]}
-    dense = [child for child in data["children"] if "units" in child]
-    inputs = [784, width, width, width]
-    layers = []
-    for index, (child, fan_in) in enumerate(zip(dense, inputs, strict=False)):  # four of each: checked above
-        weight, bias = by_name.get(child["weight"]), by_name.get(child["bias"])
-        units = num_outputs if index == 3 else width
-        if weight is None or bias is None or weight["value"] is None or bias["value"] is None:
-            raise CheckFailed(f"layer {index + 1} to have an initialized weight and bias",
-                              f"collect_params() lists {sorted(by_name)}", "keep use_bias=True on every layer")
-        if weight["value"].shape != (units, fan_in) or bias["value"].shape != (units,):
-            raise CheckFailed(f"layer {index + 1}: weight {(units, fan_in)} and bias {(units,)} after a batch of "
-                              f"MNIST images", f"{weight['value'].shape} and {bias['value'].shape}",
-                              "layers 1 to 3 have width units, layer 4 num_outputs", where=data["call"])
-        layers.append((weight["value"].astype(np.float64), bias["value"].astype(np.float64)))
-    return layers
+@dataclass(frozen=True)
+class Sent:
+    """What the judge sent with a tied_mlp question: images, the six parameter values in collect_params() order,
+    the loss weights r of loss = sum(net(x) * r), and the value set into the second layer's weight afterwards."""
+
+    x: np.ndarray
+    values: list
+    loss_weights: np.ndarray
+    new_weight: np.ndarray
+
+    def layers(self, shared_weight=None) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(W, b) of each of the four layers: the second and third use the same (shared) values."""
+        v = [value.astype(np.float64) for value in self.values]
+        shared = v[2] if shared_weight is None else shared_weight.astype(np.float64)
+        return [(v[0], v[1]), (shared, v[3]), (shared, v[3]), (v[4], v[5])]
+
+
+def param_shapes(width: int, num_outputs: int) -> list[tuple]:
+    """The six parameters collect_params() lists for a tied net after a batch of images, in order."""
+    return [(width, 784), (width,), (width, width), (width,), (num_outputs, width), (num_outputs,)]
+
+
+def activations_of(data: dict) -> list:
+    """The activations the four layers report (the judge recomputes with them; only known ones)."""
+    activations = [child["activation"] for child in data["children"] if "units" in child]
+    if any(activation not in ACTIVATIONS for activation in activations):
+        raise CheckFailed(f"activations among {sorted(map(str, ACTIVATIONS))}", f"{activations}", "use relu")
+    return activations
+
+
+def judge_assigned(data: dict, sent: Sent, what: str) -> None:
+    """The judge's six values went into six parameters of the tied net's shapes, in collect_params() order."""
+    unassigned(data, [value.shape for value in sent.values], what,
+               "four Dense layers: the third created with params=second.params, so that collect_params() lists the "
+               "shared weight and bias once")
 
 
 def forward_pass(x: np.ndarray, layers, activations) -> tuple[np.ndarray, list, list]:
@@ -84,11 +119,11 @@ def weight_gradients(x, layers, activations, loss_weights) -> list[np.ndarray]:
     return grads
 
 
-def judge_forward(data: dict, width: int, num_outputs: int) -> None:
-    """The output equals relu, relu, relu, then no activation over the net's own parameters."""
-    what = f"{data['call']} on {len(data['input'])} MNIST images"
-    layers = layers_of(data, width, num_outputs, "after_backward")
-    expected, _, _ = forward_pass(data["input"], layers, ["relu", "relu", "relu", None])
+def judge_forward(data: dict, sent: Sent, width: int, num_outputs: int) -> None:
+    """The output equals relu, relu, relu, then no activation over the judge's images and values."""
+    what = f"{data['call']} on {len(sent.x)} images"
+    judge_assigned(data, sent, what)
+    expected, _, _ = forward_pass(sent.x, sent.layers(), ["relu", "relu", "relu", None])
     found = array_of(data, "output", what)
     if found.shape != expected.shape:
         raise CheckFailed(f"an output of shape {expected.shape}", f"shape {found.shape}",
@@ -102,9 +137,21 @@ def judge_forward(data: dict, width: int, num_outputs: int) -> None:
                           f"outputs that differ by up to {np.abs(found - expected).max():.3g}", hint, where=what)
 
 
+def judge_tied_output(found: np.ndarray, sent: Sent, activations, what: str, expected_text: str, hint: str,
+                      shared_weight=None) -> None:
+    """``found`` is the tied net's output over the judge's values, the second and third layer computing with one
+    weight and bias (``shared_weight`` in place of the judge's first value for it), with the net's own
+    activations."""
+    expected, _, _ = forward_pass(sent.x, sent.layers(shared_weight), activations)
+    if not close(found, expected):
+        raise CheckFailed(expected_text, "an output that differs" if found.shape == expected.shape else
+                          f"an output of shape {found.shape}", hint, where=what)
+
+
 @check(EXERCISE, 2, "The second and third Dense layers share one weight and bias, listed once by collect_params()")
 def shares_parameters(subject):
-    data = ran_until(tied(subject), "collected", EXERCISE)
+    reply, sent = tied(subject)
+    data = ran_until(reply, "collected", EXERCISE)
     if SEQUENTIAL not in data["types"]:
         raise CheckFailed("an nn.Sequential", data["types"][0].rpartition(".")[2], "start from net = nn.Sequential()")
     dense = [child for child in data["children"] if "units" in child]
@@ -117,28 +164,35 @@ def shares_parameters(subject):
     if len(collected) != 6 or len(set(collected)) != 6:
         raise CheckFailed("collect_params() to list 6 parameters: the shared weight and bias once",
                           f"{collected}", "create the third layer with params=second.params")
+    data = ran_until(reply, "after_backward", EXERCISE)
+    judge_assigned(data, sent, data["call"])
+    judge_tied_output(array_of(data, "output", data["call"]), sent, activations_of(data), data["call"],
+                      "the second and third layers to compute with the one weight and bias collect_params() lists "
+                      "for them, with values set into it", "create the third layer with params=second.params")
 
 
 @check(EXERCISE, 1, "A change to the second layer's weight is seen by the third")
 def change_is_seen(subject):
-    data = ran_until(tied(subject), "third_after_set", EXERCISE)
-    seen = data["third_after_set"]["value"]
-    if seen is None or seen.shape != data["set_value"].shape or not np.array_equal(seen, data["set_value"]):
-        raise CheckFailed("net[2].weight.data() to show what net[1].weight.set_data(...) just set",
-                          "the third layer's weight did not change", "share the parameters (params=...), do not "
-                          "copy them", where=data["call"])
+    reply, sent = tied(subject)
+    data = ran_until(reply, "after_backward", EXERCISE)
+    judge_assigned(data, sent, data["call"])
+    if "output_after_set" not in data:
+        raise CheckFailed(f"net[1].weight of shape {sent.new_weight.shape}", "another shape",
+                          "the second layer is Dense(width) on the first layer's width units", where=data["call"])
+    judge_tied_output(array_of(data, "output_after_set", data["call"]), sent, activations_of(data), data["call"],
+                      "after net[1].weight.set_data(...), the output to follow the new weight in the second and the "
+                      "third layer", "share the parameters (params=...), do not copy them",
+                      shared_weight=sent.new_weight)
 
 
 @check(EXERCISE, 1, "After one backward pass the shared weight's gradient is the sum of both uses")
 def gradient_sum(subject):
-    data = ran_until(tied(subject), "after_backward", EXERCISE)
-    dense = [child for child in data["children"] if "units" in child]
-    activations = [child["activation"] for child in dense]
-    if any(activation not in ACTIVATIONS for activation in activations):
-        raise CheckFailed(f"activations among {sorted(map(str, ACTIVATIONS))}", f"{activations}", "use relu")
-    layers = layers_of(data, DEFAULT["width"], DEFAULT["num_outputs"], "after_backward")
-    grads = weight_gradients(data["input"], layers, activations, data["loss_weights"])
-    shared = next(p for p in data["after_backward"] if p["name"] == dense[1]["weight"])
+    reply, sent = tied(subject)
+    data = ran_until(reply, "after_backward", EXERCISE)
+    judge_assigned(data, sent, data["call"])
+    activations = activations_of(data)
+    grads = weight_gradients(sent.x, sent.layers(), activations, sent.loss_weights)
+    shared = data["after_backward"][2]
     found, expected = shared["grad"], grads[1] + grads[2]
     scale = max(1.0, float(np.abs(expected).max()))
     if found is None or found.shape != expected.shape:
@@ -155,10 +209,12 @@ def gradient_sum(subject):
 
 @check(EXERCISE, 1, "The output matches a NumPy MLP with the shared layer applied twice")
 def forward(subject):
-    judge_forward(ran_until(tied(subject), "after_backward", EXERCISE), DEFAULT["width"], DEFAULT["num_outputs"])
+    reply, sent = tied(subject)
+    judge_forward(ran_until(reply, "after_backward", EXERCISE), sent, DEFAULT["width"], DEFAULT["num_outputs"])
 
 
 @check(EXERCISE, 1, "Any width and output size")
 @for_all(width=strategies.widths(24), num_outputs=strategies.widths(12))
 def any_width(subject, width, num_outputs):
-    judge_forward(ran_until(tied(subject, width, num_outputs), "after_backward", EXERCISE), width, num_outputs)
+    reply, sent = tied(subject, width, num_outputs)
+    judge_forward(ran_until(reply, "after_backward", EXERCISE), sent, width, num_outputs)

@@ -7,6 +7,8 @@ from autograder import strategies
 from autograder.checks.base import CheckFailed, check, expect_ok
 from autograder.checks.examples import for_all
 
+from .shared import judge_input, seed_of
+
 EXERCISE = "count_unique_parameters"
 
 
@@ -24,8 +26,9 @@ def expected_count(in_units: int, width: int, repeats: int, num_outputs: int, *,
 
 def judge_count(subject, in_units: int, width: int, repeats: int, num_outputs: int, nested: bool = False) -> None:
     """The student's count must be the exact integer number of distinct scalars."""
-    reply = expect_ok(subject.probe("count_unique", in_units=in_units, width=width, repeats=repeats,
-                                    num_outputs=num_outputs, nested=nested), EXERCISE)
+    x = judge_input((2, in_units), seed_of("count_unique", in_units))  # fixes the kit net's deferred shapes
+    reply = expect_ok(subject.probe("count_unique", width=width, repeats=repeats, num_outputs=num_outputs, x=x,
+                                    nested=nested), EXERCISE)
     value, expected = reply["value"], expected_count(in_units, width, repeats, num_outputs)
     net = net_text(in_units, width, repeats, num_outputs)
     if value["kind"] != "int":

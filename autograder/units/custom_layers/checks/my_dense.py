@@ -9,7 +9,19 @@ from autograder import strategies
 from autograder.checks.base import CheckFailed, check
 from autograder.checks.examples import for_all
 
-from .shared import HYBRID_BLOCK, array_of, close, judge_own_class, ran_until, relative_name
+from .shared import (
+    HYBRID_BLOCK,
+    array_of,
+    assigned_inputs,
+    close,
+    graph_output,
+    judge_input,
+    judge_own_class,
+    judge_values,
+    ran_until,
+    relative_name,
+    seed_of,
+)
 
 EXERCISE = "MyDense"
 #: MyDense(5, in_units=6) on a (4, 2, 3) batch: the layer must flatten it to (4, 6).
@@ -17,13 +29,18 @@ EXPLICIT = {"units": 5, "in_units": 6, "shape": [4, 2, 3]}
 DEFERRED = {"units": 5, "in_units": 0, "shape": [4, 2, 3]}
 
 
-def my_dense(subject, units: int, in_units: int, shape) -> dict:
-    """The probe's reply for MyDense(units, in_units), after checking the layer is the student's own.
+def my_dense(subject, units: int, in_units: int, shape) -> tuple[dict, np.ndarray, tuple]:
+    """The probe's reply for MyDense(units, in_units) on the judge's input and with the judge's weight and bias,
+    after checking the layer is the student's own; with that input and those values.
 
     "Own" means: a class deriving from gluon.HybridBlock only, with its own hybrid_forward, that declares
     parameters (registered or not) and holds no layer of MXNet's inside.
     """
-    reply = subject.probe("my_dense", units=units, in_units=in_units, shape=list(shape))
+    shape = list(shape)
+    seed = seed_of("my_dense", units, in_units, shape)
+    x = judge_input(shape, seed)
+    weight, bias = judge_values([(units, int(np.prod(shape[1:]))), (units,)], seed + 1)
+    reply = subject.probe("my_dense", units=units, in_units=in_units, x=x, values={"weight": weight, "bias": bias})
     judge_own_class(subject, EXERCISE, HYBRID_BLOCK, "hybrid_forward", reply)
     data = ran_until(reply, "before_init", EXERCISE)
     if data["children"]:
@@ -36,7 +53,7 @@ def my_dense(subject, units: int, in_units: int, shape) -> dict:
         raise CheckFailed(f"{data['call']} to declare a weight and a bias", "it declares no parameter",
                           "in __init__: self.weight = self.params.get('weight', shape=(units, in_units), "
                           "allow_deferred_init=True), and the same for the bias")
-    return reply
+    return reply, x, (weight, bias)
 
 
 def expected_shapes(units: int, in_units: int) -> dict:
@@ -67,32 +84,34 @@ def judge_declared(data: dict, units: int, in_units: int, when: str) -> None:
                               where=data["call"])
 
 
-def weight_and_bias(params: list[dict], prefix: str, units: int, features: int, what: str):
-    """(W, b) from the parameters after a batch, their shapes checked before any arithmetic."""
-    by_name = {relative_name(p["name"], prefix): p for p in params}
-    weight = by_name.get("weight") or next((p for p in params if len(p["shape"]) == 2), None)
-    bias = by_name.get("bias") or next((p for p in params if len(p["shape"]) == 1), None)
-    if weight is None or bias is None or weight.get("value") is None or bias.get("value") is None:
-        raise CheckFailed(f"{what} to have an initialized weight and bias after the first batch",
-                          f"parameters {[p['name'] for p in params]}", "declare both with self.params.get")
-    if weight["value"].shape != (units, features) or bias["value"].shape != (units,):
-        raise CheckFailed(f"a weight of shape {(units, features)} and a bias of shape {(units,)} after a batch of "
-                          f"{features} features", f"{weight['value'].shape} and {bias['value'].shape}",
-                          "the weight is (units, in_units), the bias (units,)", where=what)
-    return weight["value"].astype(np.float64), bias["value"].astype(np.float64)
+def judge_assigned(data: dict, units: int, features: int, what: str) -> None:
+    """The judge's weight (units, features) and bias (units,) went into <prefix>weight and <prefix>bias."""
+    if all(data["assigned"]):
+        return
+    by_name = {relative_name(p["name"], data["prefix"]): tuple(p["shape"]) for p in data["after_forward"]}
+    raise CheckFailed(f"{what} to have {data['prefix']}weight of shape {(units, features)} and {data['prefix']}bias "
+                      f"of shape {(units,)} after a batch of {features} features",
+                      f"{by_name.get('weight')} and {by_name.get('bias')}" if by_name else "no parameters",
+                      "the weight is (units, in_units), the bias (units,), both declared with self.params.get")
 
 
-def judge_output(data: dict, key: str, units: int, what: str) -> None:
-    """The output under ``key`` equals relu(flatten(x) W^T + b) over the layer's own parameters."""
-    x = data["input"].reshape(len(data["input"]), -1).astype(np.float64)
-    weight, bias = weight_and_bias(data["after_forward"], data["prefix"], units, x.shape[1], what)
-    found = array_of(data, key, what)
-    expected = np.maximum(x @ weight.T + bias, 0)
+def expected_output(x: np.ndarray, values: tuple, relu: bool = True) -> np.ndarray:
+    """relu(flatten(x) W^T + b) (or without the relu) over the judge's own input and values."""
+    weight, bias = (value.astype(np.float64) for value in values)
+    linear = x.reshape(len(x), -1).astype(np.float64) @ weight.T + bias
+    return np.maximum(linear, 0) if relu else linear
+
+
+def judge_output(data: dict, found: np.ndarray, x: np.ndarray, values: tuple, what: str) -> None:
+    """``found`` equals relu(flatten(x) W^T + b) over the judge's input and the judge's weight and bias."""
+    units, features = values[0].shape
+    judge_assigned(data, units, features, what)
+    expected = expected_output(x, values)
     if found.shape != expected.shape:
         raise CheckFailed(f"{what} to give an output of shape {expected.shape}", f"shape {found.shape}",
                           "flatten x to (batch, features) and return one value per unit: F.FullyConnected does both")
     if not close(found, expected):
-        if close(found, x @ weight.T + bias):
+        if close(found, expected_output(x, values, relu=False)):
             hint = "the relu is missing: return F.relu(F.FullyConnected(x, weight, bias, num_hidden=units))"
         else:
             hint = "recompute it by hand: relu(x @ W.T + b), with x flattened to (batch, features)"
@@ -100,20 +119,76 @@ def judge_output(data: dict, key: str, units: int, what: str) -> None:
                           f"outputs that differ by up to {np.abs(found - expected).max():.3g}", hint)
 
 
+def judge_uses_params(data: dict, x: np.ndarray, values: tuple, what: str) -> None:
+    """The declared weight and bias are the ones the layer computes with: with the judge's values in them, its
+    output is x W^T + b, with or without the relu (a missing relu is judged by the checks of the forward pass)."""
+    units, features = values[0].shape
+    judge_assigned(data, units, features, what)
+    found = array_of(data, "output", what)
+    if not any(close(found, expected_output(x, values, relu)) for relu in (True, False)):
+        raise CheckFailed(f"{what} to compute with its declared weight and bias: with values set into them (set_data), "
+                          "the output to be relu(x W^T + b)",
+                          "an output that does not follow them" if found.shape == (len(x), units) else
+                          f"an output of shape {found.shape}",
+                          "compute with the weight and bias hybrid_forward receives: "
+                          "F.relu(F.FullyConnected(x, weight, bias, num_hidden=units))")
+
+
+def judge_computes_somehow(data: dict, x: np.ndarray, values: tuple) -> None:
+    """Evidence that the layer computes with the weight and bias it declares, on the judge's input and values:
+    its output once they are set, or else the graph its hybrid_forward builds, evaluated by the judge with them
+    under the declared names (a weight of the wrong shape fails the forward pass but not the graph)."""
+    linear = [expected_output(x, values, relu) for relu in (True, False)]
+    if "output" in data and data["output"]["kind"] == "NDArray" and all(data.get("assigned") or [None]) \
+            and any(close(data["output"]["value"], expected) for expected in linear):
+        return
+    inputs = {"data": x, f"{data['prefix']}weight": values[0], f"{data['prefix']}bias": values[1]}
+    try:
+        graph = graph_output(data, inputs, data["call"])
+    except CheckFailed:
+        graph = None
+    if graph is None or not any(close(graph, expected) for expected in linear):
+        raise CheckFailed(f"{data['call']} to compute with the weight and bias it declares: with values set into them, "
+                          "relu(x W^T + b)", "neither its output nor the graph of its hybrid_forward follows them" +
+                          (f"; {data['loose']} were made but never registered" if data.get("loose") else ""),
+                          "declare each with self.params.get('weight', ...), which registers it and hands it to "
+                          "hybrid_forward" if data.get("loose") else
+                          "compute with the weight and bias hybrid_forward receives: "
+                          "F.relu(F.FullyConnected(x, weight, bias, num_hidden=units))")
+
+
+def judge_hybridized(reply: dict, x: np.ndarray, values: tuple, what: str) -> None:
+    """Hybridized means the graph hybrid_forward builds on symbols: the judge evaluates it on its own input and
+    values first (its operators name what went wrong); the output of the layer once hybridized must be right too."""
+    units, features = values[0].shape
+    data = ran_until(reply, "output", EXERCISE)
+    judge_assigned(data, units, features, what)
+    graph = graph_output(data, assigned_inputs(data, values, x), what)
+    judge_output(data, graph, x, values, f"{what}, its graph (what hybridize() runs)")
+    data = ran_until(reply, "hybrid_output", EXERCISE)
+    judge_output(data, array_of(data, "hybrid_output", what), x, values, f"{what} once hybridized")
+
+
 @check(EXERCISE, 1, "MyDense is a HybridBlock of your own that declares parameters, with no nn.Dense inside")
 def own_layer(subject):
-    my_dense(subject, **EXPLICIT)
+    # What a class is can only be reported by the student's process; what it computes the judge sees itself. So
+    # being a layer of one's own also takes computing with the declared weight and bias (imperatively, or in the
+    # graph hybrid_forward builds, even when a wrong shape stops the forward pass).
+    reply, x, values = my_dense(subject, **EXPLICIT)
+    judge_computes_somehow(ran_until(reply, "symbol", EXERCISE), x, values)
 
 
 @check(EXERCISE, 2, "Its parameters are <prefix>weight (units, in_units) and <prefix>bias (units,)")
 def declared_params(subject):
-    data = ran_until(my_dense(subject, **EXPLICIT), "before_init", EXERCISE)
-    judge_declared(data, EXPLICIT["units"], EXPLICIT["in_units"], "as declared")
+    reply, x, values = my_dense(subject, **EXPLICIT)
+    judge_declared(ran_until(reply, "before_init", EXERCISE), EXPLICIT["units"], EXPLICIT["in_units"], "as declared")
+    judge_uses_params(ran_until(reply, "output", EXERCISE), x, values, reply.get("call") or EXERCISE)
 
 
 @check(EXERCISE, 1, "With in_units given, initialize() allocates the parameters at once")
 def explicit_init(subject):
-    data = ran_until(my_dense(subject, **EXPLICIT), "after_init", EXERCISE)
+    reply, x, values = my_dense(subject, **EXPLICIT)
+    data = ran_until(reply, "after_init", EXERCISE)
     if not data["after_init"]:
         raise CheckFailed(f"{data['call']}.initialize() to allocate a weight and a bias",
                           f"collect_params() finds nothing; {data['loose']} were never registered",
@@ -124,13 +199,15 @@ def explicit_init(subject):
                               f"it raised {param['data_error']}",
                               "declare the weight with shape=(units, in_units): with in_units known, nothing waits "
                               "for data", where=data["call"])
+    judge_computes_somehow(data, x, values)
 
 
 @check(EXERCISE, 2, "With in_units=0 the weight is (units, 0) until the first batch, which fixes it")
 def deferred_shapes(subject):
-    data = ran_until(my_dense(subject, **DEFERRED), "before_init", EXERCISE)
+    reply, x, values = my_dense(subject, **DEFERRED)
+    data = ran_until(reply, "before_init", EXERCISE)
     judge_declared(data, DEFERRED["units"], 0, "before the first batch")
-    data = ran_until(my_dense(subject, **DEFERRED), "after_forward", EXERCISE)
+    data = ran_until(reply, "output", EXERCISE)
     for param in data["after_init"]:
         if param["shape"].count(0) and param["data_error"] != "DeferredInitializationError":
             raise CheckFailed(f"initialize() only to record the initializer of {param['name']} (data() raises "
@@ -143,18 +220,21 @@ def deferred_shapes(subject):
                           f"{tuple(DEFERRED['shape'])}", f"shape {tuple(weight['shape']) if weight else None}",
                           "the first batch, flattened, fixes in_units: let F.FullyConnected infer it",
                           where=data["call"])
+    judge_uses_params(data, x, values, f"{data['call']} after a batch of shape {tuple(DEFERRED['shape'])}")
 
 
 @check(EXERCISE, 1, "The output is relu(x W^T + b) on x flattened, from its own parameters")
 def forward(subject):
-    data = ran_until(my_dense(subject, **EXPLICIT), "after_forward", EXERCISE)
-    judge_output(data, "output", EXPLICIT["units"], f"{data['call']} on x of shape {tuple(EXPLICIT['shape'])}")
+    reply, x, values = my_dense(subject, **EXPLICIT)
+    data = ran_until(reply, "output", EXERCISE)
+    what = f"{data['call']} on x of shape {tuple(EXPLICIT['shape'])}"
+    judge_output(data, array_of(data, "output", what), x, values, what)
 
 
 @check(EXERCISE, 1, "Hybridized, it gives the same output")
 def hybridized(subject):
-    data = ran_until(my_dense(subject, **EXPLICIT), "hybrid_output", EXERCISE)
-    judge_output(data, "hybrid_output", EXPLICIT["units"], f"{data['call']} once hybridized")
+    reply, x, values = my_dense(subject, **EXPLICIT)
+    judge_hybridized(reply, x, values, ran_until(reply, "call", EXERCISE)["call"])
 
 
 @check(EXERCISE, 1, "Any units, input shape and in_units (given or deferred), imperative and hybridized")
@@ -163,8 +243,9 @@ def hybridized(subject):
 def any_shape(subject, units, shape, deferred):
     features = int(np.prod(shape[1:]))
     in_units = 0 if deferred else features
-    data = ran_until(my_dense(subject, units, in_units, shape), "hybrid_output", EXERCISE)
+    reply, x, values = my_dense(subject, units, in_units, shape)
+    data = ran_until(reply, "output", EXERCISE)
     what = f"{data['call']} on x of shape {tuple(shape)}"
     judge_declared(data, units, in_units, "before the first batch")
-    judge_output(data, "output", units, what)
-    judge_output(data, "hybrid_output", units, f"{what}, hybridized")
+    judge_output(data, array_of(data, "output", what), x, values, what)
+    judge_hybridized(reply, x, values, what)

@@ -5,8 +5,11 @@ Kept here, not in one exercise's module, so that no exercise's checks depend on 
 """
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 
+from autograder.checks import symbols
 from autograder.checks.base import CheckFailed, expect_implemented, expect_ok
 from autograder.contract import Status
 
@@ -107,3 +110,88 @@ def relative_name(name: str, prefix: str) -> str | None:
     """``name`` without the block's prefix, or None when it is not under the prefix."""
     return name[len(prefix):] if name.startswith(prefix) else None
 
+
+
+# --- what the judge sends, and what it recomputes ----------------------------------------------------------
+
+def judge_input(shape, seed: int, low: float = -1.0, high: float = 1.0) -> np.ndarray:
+    """The judge's input: seeded uniform float32 values of ``shape``, drawn here, never in the student's process."""
+    return np.random.RandomState(seed).uniform(low, high, size=tuple(shape)).astype(np.float32)
+
+
+def judge_images(rows: int, seed: int = 7) -> np.ndarray:
+    """``rows`` images of 1x28x28 pixels in [0, 1], as an MNIST batch is shaped (the values are the judge's)."""
+    return judge_input((rows, 1, 28, 28), seed, 0.0, 1.0)
+
+
+def judge_values(shapes, seed: int) -> list[np.ndarray]:
+    """The judge's parameter values, one float32 array per shape, all different, in [-0.5, 0.5]."""
+    rng = np.random.RandomState(seed)
+    return [rng.uniform(-0.5, 0.5, size=tuple(shape)).astype(np.float32) for shape in shapes]
+
+
+def seed_of(*parts) -> int:
+    """A seed fixed by what is asked, so that the same question always carries the same input."""
+    return zlib.crc32(repr(parts).encode()) % (2**31)
+
+
+def unassigned(data: dict, shapes, what: str, hint: str) -> None:
+    """CheckFailed unless every value the judge sent went into a parameter of the expected shape."""
+    missing = [index for index, name in enumerate(data.get("assigned") or []) if name is None]
+    if len(data.get("assigned") or []) != len(shapes) or missing:
+        index = missing[0] if missing else len(data.get("assigned") or [])
+        found = [tuple(p["shape"]) for p in data.get("after_forward") or data.get("after_backward") or []]
+        raise CheckFailed(f"{what} to have a parameter of shape {tuple(shapes[index])} (parameter {index + 1} in "
+                          f"collect_params() order) after a batch", f"parameter shapes {found}", hint)
+
+
+#: Element-wise operators on symbols (which do not broadcast), and what the student wrote to get each.
+NO_BROADCAST = (
+    (("elemwise_add", "_plus", "_Plus"),
+     "symbols do not broadcast implicitly: a + b on arrays of different shapes (such as F.dot(x, weight, "
+     "transpose_b=True) + bias) works on NDArrays but not once hybridized. Write F.broadcast_add(..., bias), or "
+     "compute the layer with F.FullyConnected(x, weight, bias, num_hidden=units)"),
+    (("elemwise_sub", "_minus", "_Minus"), error_hint("Incompatible attr in node")),
+    (("elemwise_mul", "_mul", "elemwise_div", "_div"),
+     "symbols do not broadcast implicitly: a * b or a / b on arrays of different shapes works on NDArrays but not "
+     "once hybridized. Write F.broadcast_mul or F.broadcast_div"),
+)
+
+
+def graph_hint(message: str) -> str:
+    """The hint for what stopped the judge from evaluating the traced graph: chosen by the operator the graph
+    itself used, so that the hint names what the student wrote."""
+    if "broadcast implicitly" in message:
+        operator = message.split(" ", 1)[0]
+        return next(hint for names, hint in NO_BROADCAST if operator in names)
+    if "Shape inconsistent" in message:
+        return error_hint("Shape inconsistent")
+    if "the operator" in message:
+        return ("write hybrid_forward with the operators of the course, called through F: F.broadcast_sub, F.mean, "
+                "F.FullyConnected, F.relu, F.Activation, F.flatten, F.dot, F.broadcast_add")
+    return "hybrid_forward must build the same computation on symbols (F = mx.sym) as on arrays"
+
+
+def graph_output(data: dict, inputs: dict, what: str) -> np.ndarray:
+    """What the graph ``hybrid_forward`` built on a symbol computes on the judge's ``inputs``, evaluated here."""
+    traced = data["symbol"]
+    if traced["kind"] == "error":
+        raise CheckFailed(f"{what}, called on a symbol as hybridize() does, to run without an error",
+                          f"it raised {traced['error_type']}: {traced['message']}", error_hint(traced["message"]))
+    if traced["kind"] != "Symbol" or not isinstance(traced["value"], str):
+        raise CheckFailed(f"{what}, called on a symbol as hybridize() does, to return a Symbol",
+                          f"it returned a {traced['kind']}",
+                          "hybrid_forward must return the result of F operators: a Symbol when F is mx.sym")
+    try:
+        return symbols.evaluate(symbols.parse(traced["value"]), inputs)
+    except symbols.GraphError as error:
+        raise CheckFailed(f"the graph of {what} (what hybridize() runs) to compute its output",
+                          f"the grader could not evaluate it: {error}", graph_hint(str(error))) from None
+
+
+def assigned_inputs(data: dict, values, x: np.ndarray) -> dict:
+    """The traced graph's inputs: the judge's ``x`` as ``data`` and the judge's values under the names of the
+    parameters the probe put them in."""
+    inputs = {"data": x}
+    inputs.update({name: value for name, value in zip(data.get("assigned") or [], values, strict=False) if name})
+    return inputs
