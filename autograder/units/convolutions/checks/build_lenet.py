@@ -10,7 +10,7 @@ from autograder.checks.base import CheckFailed, check, expect_implemented
 from autograder.checks.examples import for_all
 
 from . import shared
-from .shared import HYBRID_SEQUENTIAL, array_of, close, graph_ops, judge_images, op_attrs, ran_until, relative_name
+from .shared import HYBRID_SEQUENTIAL, array_of, ask, close, graph_ops, judge_images, op_attrs, ran_until, relative_name
 
 EXERCISE = "build_lenet"
 #: Float32 sums over up to 400 features, imperative or as one graph, stray further from the float64 model than one
@@ -35,7 +35,7 @@ def probe_net(subject, needs: str, num_outputs: int = 10, rows: int = ROWS, star
     """The lenet probe's data as far as ``needs``, on MNIST images the judge read."""
     call = f"build_lenet(num_outputs={num_outputs})"
     x = judge_images(subject, rows, start)
-    reply = subject.probe("lenet", num_outputs=num_outputs, call=call, x=x)
+    reply = ask(subject, "lenet", num_outputs=num_outputs, call=call, x=x)
     expect_implemented(reply, EXERCISE)
     data = ran_until(reply, needs, EXERCISE)
     return {**data, "call": call, "input": x, "num_outputs": num_outputs}

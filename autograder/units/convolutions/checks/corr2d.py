@@ -9,7 +9,7 @@ from autograder.checks.base import CheckFailed, check
 from autograder.checks.examples import for_all
 
 from . import shared
-from .shared import array_of, close, judge_array, judge_own_code, ran_until
+from .shared import array_of, ask, close, judge_array, judge_own_code, ran_until
 
 EXERCISE = "corr2d"
 #: The course's example: a 3x3 input and a 2x2 kernel give [[19, 25], [37, 43]].
@@ -19,7 +19,7 @@ EXAMPLE_K = np.arange(4, dtype=np.float32).reshape(2, 2)
 
 def answer(subject, x: np.ndarray, k: np.ndarray) -> dict:
     """The student's corr2d on the judge's X and K, after the gates: implemented, and not nd.Convolution."""
-    reply = subject.probe("corr2d", X=x, K=k)
+    reply = ask(subject, "corr2d", X=x, K=k)
     data = ran_until(reply, "names", EXERCISE)
     judge_own_code(data["names"], EXERCISE, "the cross-correlation")
     return ran_until(reply, "output", EXERCISE)

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from autograder.checks.base import CheckFailed, check
 from autograder.checks.examples import for_all
 
-from .shared import judge_array, judge_images, out_size, pair, ran_until
+from .shared import ask, judge_array, judge_images, out_size, pair, ran_until
 
 EXERCISE = "layer_shapes"
 LENET = [{"kind": "Conv2D", "channels": 6, "kernel_size": 5, "padding": 2, "activation": "sigmoid"},
@@ -90,7 +90,7 @@ def judge_layer_shapes(subject, layers: list[dict], x) -> None:
     """The student's answer equals the judge's list of (class name, output shape)."""
     kinds = ", ".join(spec["kind"] for spec in layers)
     call = f"layer_shapes(net, x) on a HybridSequential of {kinds} with x of shape {tuple(x.shape)}"
-    data = ran_until(subject.probe("layer_shapes", layers=layers, x=x), "answer", EXERCISE)
+    data = ran_until(ask(subject, "layer_shapes", layers=layers, x=x), "answer", EXERCISE)
     expected = expected_pairs(layers, tuple(x.shape))
     found = found_pairs(data["answer"], call)
     if found != expected:

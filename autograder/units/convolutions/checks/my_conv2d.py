@@ -15,6 +15,7 @@ from .shared import (
     BUILT_INS,
     HYBRID_BLOCK,
     array_of,
+    ask,
     close,
     graph_ops,
     judge_array,
@@ -43,7 +44,7 @@ def probe_layer(subject, case: dict, needs: str, seed: int = 0) -> dict:
     """The my_conv2d probe's data as far as ``needs``, after the gates (implemented, a layer of one's own)."""
     kwargs = settings_of(case)
     call = call_text(EXERCISE, kwargs).replace("MyConv2D(channels=", "MyConv2D(")
-    reply = subject.probe("my_conv2d", kwargs=kwargs, call=call, x=judge_array(case["shape"], seed))
+    reply = ask(subject, "my_conv2d", kwargs=kwargs, call=call, x=judge_array(case["shape"], seed))
     expect_implemented(reply, EXERCISE)
     judge_own_layer(reply)
     data = ran_until(reply, needs, EXERCISE)
@@ -112,8 +113,8 @@ def judge_declared(data: dict, in_channels: int, when: str) -> None:
                           where=data["call"])
 
 
-def weight_and_bias(data: dict) -> tuple[np.ndarray, np.ndarray | None]:
-    """(W, b) from the parameters after the first batch (b None when there is no bias)."""
+def weight_and_bias(data: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(W, b) from the parameters after the first batch, or CheckFailed naming the one missing."""
     params = data["after_forward"]
     by_name = {relative_name(p["name"], data["prefix"]): p for p in params}
     weight = by_name.get("weight") or next((p for p in params if len(p["shape"]) == 4), None)
@@ -121,7 +122,12 @@ def weight_and_bias(data: dict) -> tuple[np.ndarray, np.ndarray | None]:
     if weight is None or weight.get("value") is None:
         raise CheckFailed(f"{data['call']} to have an initialized 4-D weight after the first batch",
                           f"parameters {[p['name'] for p in params]}", "declare it with self.params.get('weight', ...)")
-    return weight["value"], None if bias is None else bias["value"]
+    if bias is None or bias.get("value") is None:
+        raise CheckFailed(f"{data['call']} to add a bias of shape ({data['case']['channels']},) to the convolution",
+                          f"parameters {[p['name'] for p in params]}: the bias is missing",
+                          "declare a bias of shape (channels,) with self.params.get('bias', ...) and pass it to "
+                          "F.Convolution(x, weight, bias, ...): each output channel adds its own bias")
+    return weight["value"], bias["value"]
 
 
 def judge_output(data: dict, key: str, what: str) -> None:
@@ -140,9 +146,8 @@ def judge_output(data: dict, key: str, what: str) -> None:
     expected = shared.conv2d(x, weight, bias, strides, padding)
     if close(found, expected):
         return
-    if bias is None or bias.shape != (channels,):
-        hint = ("the bias is missing: declare bias (channels,) and pass it, F.Convolution(x, weight, bias, ...), so "
-                "each output channel adds its own bias")
+    if bias.shape != (channels,):
+        hint = "the bias has one value per output channel: declare it with shape (channels,)"
     elif close(found, shared.conv2d(x, weight, None, strides, padding)):
         hint = "the bias is not added: pass it to F.Convolution(x, weight, bias, kernel=..., num_filter=...)"
     elif (strides, padding) != (1, 0) and any(close(found, shared.conv2d(x, weight, bias, s, p))

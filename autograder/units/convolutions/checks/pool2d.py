@@ -9,7 +9,7 @@ from autograder.checks.base import CheckFailed, check
 from autograder.checks.examples import for_all
 
 from . import shared
-from .shared import array_of, close, judge_array, judge_own_code, ran_until
+from .shared import array_of, ask, close, judge_array, judge_own_code, ran_until
 
 EXERCISE = "pool2d"
 EXAMPLE_X = np.arange(9, dtype=np.float32).reshape(3, 3)
@@ -17,7 +17,7 @@ EXAMPLE_X = np.arange(9, dtype=np.float32).reshape(3, 3)
 
 def answer(subject, x: np.ndarray, size, mode: str) -> dict:
     """The student's pool2d on the judge's X, after the gates: implemented, and not nd.Pooling."""
-    reply = subject.probe("pool2d", X=x, pool_size=list(size), mode=mode)
+    reply = ask(subject, "pool2d", X=x, pool_size=list(size), mode=mode)
     data = ran_until(reply, "names", EXERCISE)
     judge_own_code(data["names"], EXERCISE, "the pooling")
     return ran_until(reply, "output", EXERCISE)
