@@ -2,7 +2,7 @@
 came back, as plain data.
 
 Probes never judge and never choose an input: every array, size and setting arrives in the request. They describe
-what the student's code made (types, the names its code refers to, parameter names, shapes and values, outputs
+what the student's code made (types, the names its code refers to, parameter names and shapes, outputs
 imperative and hybridized, the graph ``export`` wrote) so that the judge can recompute every expected value itself.
 Nets that an exercise takes as *input* (``layer_shapes``) are built here by the kit from the judge's description.
 Every probe takes the judge's ``digest`` of its arrays and ignores it: it only tells requests apart (see
@@ -72,6 +72,21 @@ def param_states(ctx: ProbeContext, block, when: str, *, values: bool = True) ->
             state["value"] = value
         states.append(state)
     return states
+
+
+def set_values(ctx: ProbeContext, block, values: list, what: str) -> list[str]:
+    """Give the block's parameters the judge's values: each parameter, in collect_params() order, takes the first
+    value not yet given whose shape is its own. Returns the names of the parameters set."""
+    remaining = list(values)
+    done = []
+    with ctx.stage(f"setting the parameters of {what} with param.set_data(...)"):
+        for param in block.collect_params().values():
+            match = next((index for index, value in enumerate(remaining)
+                          if tuple(int(n) for n in param.shape) == value.shape), None)
+            if match is not None:
+                param.set_data(nd.array(remaining.pop(match)))
+                done.append(str(param.name))
+    return done
 
 
 def _setting(value):
@@ -165,9 +180,10 @@ def conv_output_shape(ctx: ProbeContext, kwargs: dict, call: str, digest: str = 
 
 
 @probe
-def my_conv2d(ctx: ProbeContext, kwargs: dict, call: str, x: np.ndarray, digest: str = "") -> dict:
-    """Build the student's MyConv2D with the judge's settings; record it before init, after init, after the judge's
-    batch, hybridized, and as a graph on a Symbol."""
+def my_conv2d(ctx: ProbeContext, kwargs: dict, call: str, x: np.ndarray, values: list, digest: str = "") -> dict:
+    """Build the student's MyConv2D with the judge's settings; record it before init, after init and after the
+    judge's batch; give its parameters the judge's ``values``; then its output, hybridized too, and its graph on a
+    Symbol."""
     cls = ctx.student("MyConv2D")
     reply = ctx.reply
     reply["class"] = class_facts(cls)
@@ -182,12 +198,15 @@ def my_conv2d(ctx: ProbeContext, kwargs: dict, call: str, x: np.ndarray, digest:
     reply["before_init"] = param_states(ctx, layer, "before initialize()", values=False)
     mx.random.seed(0)
     with ctx.stage(f"{call}.initialize()"):
-        layer.initialize(mx.init.Uniform(0.5))  # biases too get values, so a bias left out shows in the output
+        layer.initialize(mx.init.Uniform(0.5))  # any values: the judge's replace them after the first batch
     reply["after_init"] = param_states(ctx, layer, "after initialize()", values=False)
     batch = nd.array(x)
     with ctx.stage(f"the first forward pass of {call} on x of shape {x.shape}"):
+        layer(batch)
+    reply["after_forward"] = param_states(ctx, layer, "after the first batch", values=False)
+    reply["set"] = set_values(ctx, layer, values, call)
+    with ctx.stage(f"the forward pass of {call} on x of shape {x.shape}, its parameters set"):
         reply["output"] = as_plain_value(layer(batch))
-    reply["after_forward"] = param_states(ctx, layer, "after the first batch")
     with ctx.stage(f"{call}.hybridize(), then the same forward pass again"):
         layer.hybridize()
         reply["hybrid_output"] = as_plain_value(layer(batch))
@@ -198,9 +217,9 @@ def my_conv2d(ctx: ProbeContext, kwargs: dict, call: str, x: np.ndarray, digest:
 
 
 @probe
-def lenet(ctx: ProbeContext, num_outputs: int, call: str, x: np.ndarray, digest: str = "") -> dict:
-    """Build the student's LeNet; record it before init, after init, after the judge's MNIST batch, hybridized, and
-    the graph its ``export`` writes."""
+def lenet(ctx: ProbeContext, num_outputs: int, call: str, x: np.ndarray, values: list, digest: str = "") -> dict:
+    """Build the student's LeNet; record it before init, after init and after the judge's MNIST batch; give its
+    parameters the judge's ``values``; then its output, hybridized too, and the graph its ``export`` writes."""
     build = ctx.student("build_lenet")
     reply = ctx.reply
     with ctx.stage(f"calling {call}"):
@@ -214,14 +233,15 @@ def lenet(ctx: ProbeContext, num_outputs: int, call: str, x: np.ndarray, digest:
     reply["before_init"] = param_states(ctx, net, "before initialize()", values=False)
     mx.random.seed(0)
     with ctx.stage("net.initialize()"):
-        # Wide weights and non-zero biases: with Xavier's, sigmoid LeNet's output barely shows max for average
-        # pooling (the judge recomputes from whatever values come back, so only the sensitivity matters).
-        net.initialize(mx.init.Uniform(1.0))
+        net.initialize(mx.init.Uniform(1.0))  # any values: the judge's replace them after the first batch
     reply["after_init"] = param_states(ctx, net, "after initialize()", values=False)
     batch = nd.array(x)
     with ctx.stage(f"the first forward pass net(x) with x of shape {x.shape}"):
+        net(batch)
+    reply["after_forward"] = param_states(ctx, net, "after the first batch", values=False)
+    reply["set"] = set_values(ctx, net, values, "the net")
+    with ctx.stage(f"the forward pass net(x) with x of shape {x.shape}, its parameters set"):
         reply["output"] = as_plain_value(net(batch))
-    reply["after_forward"] = param_states(ctx, net, "after the first batch")
     with ctx.stage("net.hybridize(), then the same forward pass again"):
         net.hybridize()
         reply["hybrid_output"] = as_plain_value(net(batch))

@@ -1,6 +1,7 @@
 """``build_lenet(num_outputs)``: LeNet as an ``nn.HybridSequential`` whose every weight waits for the first MNIST
-batch. The judge reads the MNIST images itself, sends them, and recomputes the forward pass in NumPy from the
-parameters the net reports; the hybridized net's exported graph is read by the judge."""
+batch. The judge reads the MNIST images itself, sends them with the parameter values it gives the net after the first
+batch, and recomputes the forward pass in NumPy with those; the hybridized net's exported graph is read by the
+judge."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,7 +11,18 @@ from autograder.checks.base import CheckFailed, check, expect_implemented
 from autograder.checks.examples import for_all
 
 from . import shared
-from .shared import HYBRID_SEQUENTIAL, array_of, ask, close, graph_ops, judge_images, op_attrs, ran_until, relative_name
+from .shared import (
+    HYBRID_SEQUENTIAL,
+    array_of,
+    ask,
+    close,
+    graph_ops,
+    judge_array,
+    judge_images,
+    op_attrs,
+    ran_until,
+    relative_name,
+)
 
 EXERCISE = "build_lenet"
 #: Float32 sums over up to 400 features, imperative or as one graph, stray further from the float64 model than one
@@ -35,10 +47,20 @@ def probe_net(subject, needs: str, num_outputs: int = 10, rows: int = ROWS, star
     """The lenet probe's data as far as ``needs``, on MNIST images the judge read."""
     call = f"build_lenet(num_outputs={num_outputs})"
     x = judge_images(subject, rows, start)
-    reply = ask(subject, "lenet", num_outputs=num_outputs, call=call, x=x)
+    values = judge_values(num_outputs, start)
+    reply = ask(subject, "lenet", num_outputs=num_outputs, call=call, x=x, values=values)
     expect_implemented(reply, EXERCISE)
     data = ran_until(reply, needs, EXERCISE)
-    return {**data, "call": call, "input": x, "num_outputs": num_outputs}
+    return {**data, "call": call, "input": x, "values": values, "num_outputs": num_outputs}
+
+
+def judge_values(num_outputs: int, seed: int) -> list[np.ndarray]:
+    """The parameters the judge gives the net after its first batch, in LeNet's order: weight, bias, weight, ...
+
+    Values in [-1, 1]: wide enough that sigmoid LeNet's output shows max pooling where average pooling is asked for
+    (with Xavier's narrow weights the difference hides below float32 noise)."""
+    shapes = [shape for weight in weight_shapes(num_outputs, False) for shape in (weight, weight[:1])]
+    return [judge_array(shape, 1000 + 10 * seed + index) for index, shape in enumerate(shapes)]
 
 
 def layers_of(data: dict) -> list[dict]:
@@ -111,15 +133,13 @@ def judge_shapes(params: list[dict], expected: list[tuple], when: str, call: str
 
 
 def judge_forward(data: dict, key: str, what: str) -> None:
-    """The output under ``key`` equals the judge's LeNet over the net's own parameters, on the judge's images."""
-    params = data["after_forward"]
-    judge_shapes(params, weight_shapes(data["num_outputs"], False), "after the first batch", data["call"])
-    weights = [p["value"] for p in params if p["name"].endswith("weight")]
-    biases = [p["value"] for p in params if p["name"].endswith("bias")]
-    if len(biases) != 5 or any(value is None for value in weights + biases):
-        raise CheckFailed("a weight and a bias per layer, initialized after the first batch",
-                          f"{len(weights)} weights and {len(biases)} biases", "keep use_bias=True", where=what)
-    layers = list(zip(weights, biases, strict=True))
+    """The output under ``key`` equals the judge's LeNet with the parameters the judge gave the net."""
+    judge_shapes(data["after_forward"], weight_shapes(data["num_outputs"], False), "after the first batch",
+                 data["call"])
+    biases = [tuple(p["shape"]) for p in data["after_forward"] if p["name"].endswith("bias")]
+    if len(biases) != 5:
+        raise CheckFailed("a weight and a bias per layer", f"{len(biases)} biases", "keep use_bias=True", where=what)
+    layers = list(zip(data["values"][::2], data["values"][1::2], strict=True))
     found = array_of(data[key], what, "return the output of the last layer")
     expected = shared.lenet_forward(data["input"], layers)
     if close(found, expected, TOLERANCE):

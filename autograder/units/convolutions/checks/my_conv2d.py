@@ -1,6 +1,7 @@
 """``MyConv2D``: a convolution layer of one's own (weight and bias declared with ``self.params.get``, computed with
 ``F.Convolution``), ``in_channels`` inferred from the first batch. The judge sends every setting and batch, and
-recomputes the output in NumPy from the parameters the layer reports; the hybridized graph is read by the judge."""
+gives the layer its own weight and bias after the first batch, and recomputes the output in NumPy with them; the
+hybridized graph is read by the judge."""
 from __future__ import annotations
 
 import numpy as np
@@ -40,15 +41,23 @@ def settings_of(case: dict) -> dict:
     return {key: value for key, value in case.items() if key != "shape"}
 
 
+def judge_values(case: dict, seed: int) -> list[np.ndarray]:
+    """The weight and bias the judge gives the layer after its first batch (and computes the output with)."""
+    kh, kw = kernel_of(case)
+    return [judge_array((case["channels"], case["shape"][1], kh, kw), seed + 100),
+            judge_array((case["channels"],), seed + 101)]
+
+
 def probe_layer(subject, case: dict, needs: str, seed: int = 0) -> dict:
     """The my_conv2d probe's data as far as ``needs``, after the gates (implemented, a layer of one's own)."""
     kwargs = settings_of(case)
     call = call_text(EXERCISE, kwargs).replace("MyConv2D(channels=", "MyConv2D(")
-    reply = ask(subject, "my_conv2d", kwargs=kwargs, call=call, x=judge_array(case["shape"], seed))
+    x, values = judge_array(case["shape"], seed), judge_values(case, seed)
+    reply = ask(subject, "my_conv2d", kwargs=kwargs, call=call, x=x, values=values)
     expect_implemented(reply, EXERCISE)
     judge_own_layer(reply)
     data = ran_until(reply, needs, EXERCISE)
-    return {**data, "call": call, "input": judge_array(case["shape"], seed), "case": case}
+    return {**data, "call": call, "input": x, "values": values, "case": case}
 
 
 def judge_own_layer(reply: dict) -> None:
@@ -113,42 +122,35 @@ def judge_declared(data: dict, in_channels: int, when: str) -> None:
                           where=data["call"])
 
 
-def weight_and_bias(data: dict) -> tuple[np.ndarray, np.ndarray]:
-    """(W, b) from the parameters after the first batch, or CheckFailed naming the one missing."""
-    params = data["after_forward"]
-    by_name = {relative_name(p["name"], data["prefix"]): p for p in params}
-    weight = by_name.get("weight") or next((p for p in params if len(p["shape"]) == 4), None)
-    bias = by_name.get("bias") or next((p for p in params if len(p["shape"]) == 1), None)
-    if weight is None or weight.get("value") is None:
-        raise CheckFailed(f"{data['call']} to have an initialized 4-D weight after the first batch",
-                          f"parameters {[p['name'] for p in params]}", "declare it with self.params.get('weight', ...)")
-    if bias is None or bias.get("value") is None:
-        raise CheckFailed(f"{data['call']} to add a bias of shape ({data['case']['channels']},) to the convolution",
-                          f"parameters {[p['name'] for p in params]}: the bias is missing",
+def judge_params_after_batch(data: dict, what: str) -> None:
+    """After the first batch the layer has a weight (channels, C, kh, kw) and a bias (channels,): the judge's values
+    go there."""
+    weight, bias = data["values"]
+    shapes = [tuple(p["shape"]) for p in data["after_forward"]]
+    if weight.shape not in shapes:
+        raise CheckFailed(f"a weight of shape {weight.shape} after a batch of {weight.shape[1]} channels",
+                          f"parameters of shapes {shapes}",
+                          "the weight is (channels, in_channels, kh, kw), in_channels taken from the batch",
+                          where=what)
+    if bias.shape not in shapes:
+        raise CheckFailed(f"{data['call']} to add a bias of shape {bias.shape} to the convolution",
+                          f"parameters of shapes {shapes}: the bias is missing",
                           "declare a bias of shape (channels,) with self.params.get('bias', ...) and pass it to "
-                          "F.Convolution(x, weight, bias, ...): each output channel adds its own bias")
-    return weight["value"], bias["value"]
+                          "F.Convolution(x, weight, bias, ...): each output channel adds its own bias", where=what)
 
 
 def judge_output(data: dict, key: str, what: str) -> None:
-    """The output under ``key`` equals the judge's convolution over the layer's own weight and bias."""
+    """The output under ``key`` equals the judge's convolution with the weight and bias the judge gave the layer."""
     case, x = data["case"], data["input"]
-    weight, bias = weight_and_bias(data)
-    channels, in_channels = case["channels"], x.shape[1]
+    judge_params_after_batch(data, what)
+    weight, bias = data["values"]
     kh, kw = kernel_of(case)
-    if weight.shape != (channels, in_channels, kh, kw):
-        raise CheckFailed(f"a weight of shape {(channels, in_channels, kh, kw)} after a batch of {in_channels} "
-                          "channels", f"shape {weight.shape}",
-                          "the weight is (channels, in_channels, kh, kw), in_channels taken from the batch",
-                          where=what)
     found = array_of(data[key], what, "return the result of F.Convolution")
     strides, padding = case.get("strides", 1), case.get("padding", 0)
     expected = shared.conv2d(x, weight, bias, strides, padding)
     if close(found, expected):
         return
-    if bias.shape != (channels,):
-        hint = "the bias has one value per output channel: declare it with shape (channels,)"
-    elif close(found, shared.conv2d(x, weight, None, strides, padding)):
+    if close(found, shared.conv2d(x, weight, None, strides, padding)):
         hint = "the bias is not added: pass it to F.Convolution(x, weight, bias, kernel=..., num_filter=...)"
     elif (strides, padding) != (1, 0) and any(close(found, shared.conv2d(x, weight, bias, s, p))
                                               for s, p in ((1, 0), (strides, 0), (1, padding))):
@@ -158,7 +160,8 @@ def judge_output(data: dict, key: str, what: str) -> None:
         hint = (f"the output of a {kh}x{kw} kernel with strides {strides} and padding {padding} has shape "
                 f"{expected.shape}: pass kernel, stride and pad to F.Convolution")
     else:
-        hint = "compute F.Convolution(x, weight, bias, kernel=(kh, kw), stride=..., pad=..., num_filter=channels)"
+        hint = ("compute F.Convolution(x, weight, bias, kernel=(kh, kw), stride=..., pad=..., num_filter=channels) "
+                "with the parameters hybrid_forward receives")
     raise CheckFailed(f"{what} to give the convolution of x with the layer's own weight, plus its bias, shape "
                       f"{expected.shape}", f"shape {found.shape}" if found.shape != expected.shape else
                       f"values that differ by up to {np.abs(found - expected).max():.3g}", hint)
