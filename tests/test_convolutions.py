@@ -308,6 +308,50 @@ VARIANTS = [
         """, id="layer_shapes-children-values"),
 ]
 
+#: Answers that try to get points without the work, through what runs beside the probe (in this process the judge
+#: shares NumPy with the notebook, so attacks on NumPy itself belong to the sandboxed corpus, tests/test_hostile.py).
+#: Each may keep at most the checks in ``allowed``: what its honest part earns.
+HOSTILE = [
+    pytest.param("conv_output_shape", """
+        class Agreeable(tuple):
+            def __eq__(self, other):
+                return True
+
+            def __ne__(self, other):
+                return False
+
+        def conv_output_shape(in_shape, channels, kernel_size, strides=1, padding=0, dilation=1):
+            return Agreeable((0, 0, 0, 0))
+        """, set(), id="conv_output_shape-tuple-equal-to-everything"),
+    pytest.param("my_conv2d", CONV_HEAD + CONV_PARAMS + """
+    def hybridize(self, *args, **kwargs):
+        pass
+
+    def hybrid_forward(self, F, x, weight, bias):
+        return nd.Convolution(x, weight, bias, kernel=self.k, stride=self.s, pad=self.p, num_filter=self.c)
+""", ids("MyConv2D", "own_layer", "declared_params", "forward"), id="MyConv2D-hybridize-does-nothing"),
+    pytest.param("corr2d", """
+        class Told(nd.NDArray):
+            __slots__ = ()
+
+            def asnumpy(self):
+                return np.array([[19.0, 25.0], [37.0, 43.0]], dtype=np.float32)
+
+        def corr2d(X, K):
+            out = nd.zeros((X.shape[0] - K.shape[0] + 1, X.shape[1] - K.shape[1] + 1))
+            out.__class__ = Told
+            return out
+        """, ids("corr2d", "own_code"), id="corr2d-ndarray-that-reports-the-example"),
+    pytest.param("layer_shapes", """
+        class Agreeable(list):
+            def __eq__(self, other):
+                return True
+
+        def layer_shapes(net, x):
+            return Agreeable([("Conv2D", (1, 1, 1, 1))])
+        """, set(), id="layer_shapes-list-equal-to-everything"),
+]
+
 #: A cell a student may run before the answers: ten blocks of all kinds, so every process-wide name counter moves.
 TEN_BLOCKS = """
 made = []
@@ -356,6 +400,7 @@ def describe(results: dict, check_ids) -> str:
 def test_case_tables_are_sound():
     assert len(MUTANTS) >= 18 and len(VARIANTS) >= 7
     assert len({param.id for param in MUTANTS + VARIANTS}) == len(MUTANTS) + len(VARIANTS)
+    assert len({param.values[0] for param in HOSTILE}) == len(HOSTILE)
     for param in MUTANTS:
         _, source, failing, phrase = param.values
         assert failing and failing <= set(CHECKS), (param.id, failing - set(CHECKS))
@@ -391,6 +436,23 @@ def test_right_answer_written_differently_gets_full_marks(request, mnist_dir, gr
     wrong = {cid: f"{r.score}/{r.max_score}: {r.feedback}" for cid, r in results.items()
              if not r.passed or r.score != r.max_score}
     assert not wrong
+
+
+@pytest.fixture(scope="module")
+def hostile_graded(mnist_dir) -> dict:
+    """The HOSTILE answers, all in one notebook (each is a different exercise)."""
+    nb = _reference()
+    for param in HOSTILE:
+        nb = with_answer(nb, param.values[0], dedent(param.values[1]).lstrip())
+    return grade(nb)
+
+
+@pytest.mark.parametrize("grade_id, source, allowed", HOSTILE)
+def test_hostile_answer_gets_no_more_than_its_honest_part(hostile_graded, grade_id, source, allowed):
+    mine = {cid: r for cid, r in hostile_graded.items() if EXERCISE_OF[cid] == CELL_OF[grade_id]}
+    gained = {cid for cid, r in mine.items() if r.score > 0}
+    assert gained <= allowed, describe(hostile_graded, gained - allowed)
+    assert all(r.score == 0 and r.feedback for cid, r in mine.items() if cid not in allowed)
 
 
 def test_a_net_built_after_ten_other_blocks_changes_no_grade(mnist_dir):

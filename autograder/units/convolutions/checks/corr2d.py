@@ -57,9 +57,10 @@ def own_code(subject):
     answer(subject, EXAMPLE_X, EXAMPLE_K)
 
 
-@check(EXERCISE, 2, "The course's example: a 3x3 input and a 2x2 kernel give [[19, 25], [37, 43]]")
+@check(EXERCISE, 2, "The course's example, a 3x3 input and a 2x2 kernel: [[19, 25], [37, 43]], and other values")
 def example(subject):
     judge_corr2d(subject, EXAMPLE_X, EXAMPLE_K)
+    judge_corr2d(subject, judge_array((3, 3), 13), judge_array((2, 2), 14))  # the example's answer alone is not it
 
 
 @check(EXERCISE, 1, "A 1x1 kernel scales the input; a kernel as large as the input gives one value")

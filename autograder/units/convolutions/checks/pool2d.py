@@ -51,14 +51,16 @@ def judge_pool(subject, x: np.ndarray, size, mode: str) -> None:
                           "each window, stride 1", shown, diagnose(found, x, size, mode), where=what)
 
 
-@check(EXERCISE, 2, "Maximum pooling: the course's 3x3 example with a 2x2 window gives [[4, 5], [7, 8]]")
+@check(EXERCISE, 2, "Maximum pooling: the course's 3x3 example with a 2x2 window, [[4, 5], [7, 8]], and other values")
 def max_pool(subject):
     judge_pool(subject, EXAMPLE_X, (2, 2), "max")
+    judge_pool(subject, judge_array((3, 3), 22), (2, 2), "max")  # the example's answer alone is not it
 
 
-@check(EXERCISE, 2, "Average pooling: the same example with mode='avg' gives [[2, 3], [5, 6]]")
+@check(EXERCISE, 2, "Average pooling: the same example with mode='avg', [[2, 3], [5, 6]], and other values")
 def avg_pool(subject):
     judge_pool(subject, EXAMPLE_X, (2, 2), "avg")
+    judge_pool(subject, judge_array((3, 3), 22), (2, 2), "avg")  # the example's answer alone is not it
 
 
 @check(EXERCISE, 1, "1x1 windows and a window as large as the input, both modes")
