@@ -115,6 +115,17 @@ MUTANTS = [
                                  kernel=K.shape, num_filter=1)
             return out.reshape(out.shape[2:])
         """, every("corr2d"), "uses nd.Convolution"),
+    case("corr2d-nd-Convolution-through-a-helper", "corr2d", """
+        convolve = nd.Convolution
+
+        def slide(X, K):
+            return convolve(X.reshape((1, 1) + X.shape), K.reshape((1, 1) + K.shape), no_bias=True, kernel=K.shape,
+                            num_filter=1)
+
+        def corr2d(X, K):
+            out = slide(X, K)
+            return out.reshape(out.shape[2:])
+        """, every("corr2d"), "uses nd.Convolution"),
     # --- conv_output_shape
     case("conv_output_shape-padding-once", "conv_output_shape", shape_answer("""
             return (n, channels, (h + ph - dh * (kh - 1) - 1) // sh + 1, (w + pw - dw * (kw - 1) - 1) // sw + 1)

@@ -27,7 +27,9 @@ MAX_GRAPH_TEXT = 200_000
 # --- describing what the student made -------------------------------------------------------------------
 
 def code_names(obj) -> list[str]:
-    """The global and attribute names the code of a function (or of every method of a class) refers to, sorted.
+    """The global and attribute names the code of a function (or of every method of a class) refers to, sorted;
+    with them the names of what those globals are (``conv = nd.Convolution`` adds ``Convolution``), and the names
+    in the code of the notebook's own functions it calls.
 
     The judge looks there for ``Convolution``, ``Pooling`` or ``Conv2D``: MXNet's own operator or layer in place of
     the code the exercise asks for.
@@ -38,12 +40,24 @@ def code_names(obj) -> list[str]:
             if not klass.__module__.startswith(("mxnet.", "builtins")):
                 functions += [value for value in vars(klass).values() if isinstance(value, types.FunctionType)]
     names: set[str] = set()
-    for function in functions:
+    seen: set[int] = set()
+    while functions:
+        function = functions.pop()
         code = getattr(function, "__code__", None)
-        stack = [code] if isinstance(code, types.CodeType) else []
+        if id(function) in seen or not isinstance(code, types.CodeType):
+            continue
+        seen.add(id(function))
+        scope = getattr(function, "__globals__", None) or {}
+        stack = [code]
         while stack:
             current = stack.pop()
-            names |= {str(name) for name in current.co_names}
+            for name in current.co_names:
+                names.add(str(name))
+                value = scope.get(name) if isinstance(scope, dict) else None
+                if isinstance(value, types.FunctionType) and value.__globals__ is scope:
+                    functions.append(value)  # a helper written in the notebook: its code counts too
+                if isinstance(getattr(value, "__name__", None), str):
+                    names.add(value.__name__)
             stack += [const for const in current.co_consts if isinstance(const, types.CodeType)]
     return sorted(names)
 
