@@ -166,6 +166,18 @@ MUTANTS = [
     def hybrid_forward(self, F, x, weight, bias):
         return F.Convolution(x, weight, bias, kernel=self.k, num_filter=self.c)
 """, ids("MyConv2D", "strides_padding", "hybridized", "any_shape"), "not passed on"),
+    case("MyConv2D-ints-passed-to-F.Convolution", "my_conv2d", """
+        class MyConv2D(gluon.HybridBlock):
+            def __init__(self, channels, kernel_size, in_channels=0, strides=1, padding=0, **kwargs):
+                super().__init__(**kwargs)
+                self.c, self.k, self.s, self.p = channels, kernel_size, strides, padding
+                k = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
+                self.weight = self.params.get("weight", shape=(channels, in_channels) + k, allow_deferred_init=True)
+                self.bias = self.params.get("bias", shape=(channels,), allow_deferred_init=True)
+
+            def hybrid_forward(self, F, x, weight, bias):
+                return F.Convolution(x, weight, bias, kernel=self.k, stride=self.s, pad=self.p, num_filter=self.c)
+        """, every("MyConv2D") - ids("MyConv2D", "own_layer", "declared_params"), "one-dimensional convolution"),
     case("MyConv2D-nn.Conv2D-inside", "my_conv2d", """
         class MyConv2D(gluon.HybridBlock):
             def __init__(self, channels, kernel_size, in_channels=0, strides=1, padding=0, **kwargs):

@@ -161,6 +161,11 @@ ERROR_HINTS = (
                           "`(k, k) if isinstance(k, int) else tuple(k)`"),
     ("cannot unpack non-iterable int", "an int means the same value for height and width: accept an int or a "
                                        "pair, e.g. `(k, k) if isinstance(k, int) else tuple(k)`"),
+    ("Input data should be 3D",
+     "F.Convolution read an int kernel as a one-dimensional convolution: pass kernel=(kh, kw) as a pair (an int "
+     "kernel_size means (k, k)), and stride and pad as pairs too"),
+    ("must have the same number of dimensions with kernel",
+     "stride and pad must be pairs like the kernel: stride=(sh, sw), pad=(ph, pw) (an int means the same for both)"),
     ("Shape inconsistent",
      "the weight must have shape (channels, in_channels, kh, kw): one filter per output channel, each over every "
      "input channel"),
