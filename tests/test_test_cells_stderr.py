@@ -20,7 +20,7 @@ from notebooks import source_path
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "solutions" / "plumbing" / "plumbing.ipynb"
 #: Fewest autograded test cells each unit's source must have (a floor against test cells gone missing).
-MINIMUM_CELLS = {"plumbing": 30, "custom_layers": 28, "hybridize_serialize": 23}
+MINIMUM_CELLS = {"plumbing": 30, "custom_layers": 28, "hybridize_serialize": 23, "convolutions": 35}
 
 RUNNER = r'''
 import json, os, sys, tempfile, warnings

@@ -1,0 +1,115 @@
+"""The convolutions assignment through every front end, in one short throw-away course configured by the course's
+own ``nbgrader_config.py``: generate, release, submit, collect, then ``autograder grade`` on the collected
+tree, nbgrader's sandboxed autograde, generate_feedback, and ``pytest autograder --unit convolutions``.
+
+Alice hands in the reference through the exchange and gets every point, hidden tests included. Bob's pool2d ignores
+mode='avg': nbgrader gives each of his test cells what the batch grader gives the same check. Cleo hands in the
+release untouched: 0. The hidden tests are in neither the release nor anyone's feedback.
+"""
+import getpass
+import json
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from unit_course import grade_both_ways, hand_in
+
+from autograder.units import unit
+
+from notebooks import ROOT, release_path, source_path, with_answer
+from test_nbgrader import config, environment, nbgrader
+
+pytestmark = pytest.mark.nbgrader
+NAME = "convolutions"
+UNIT = unit(NAME)
+HIDDEN = UNIT.hidden_checks
+HIDDEN_MARKS = ["BEGIN HIDDEN TESTS", "check_hidden", *{one.id for one in HIDDEN}, *{one.name for one in HIDDEN}]
+TOTAL = UNIT.points + sum(one.points for one in HIDDEN)
+BOB_POOL = """
+def pool2d(X, pool_size, mode='max'):
+    ph, pw = pool_size
+    Y = nd.zeros((X.shape[0] - ph + 1, X.shape[1] - pw + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = X[i:i + ph, j:j + pw].max()
+    return Y
+"""
+BOB_LOSES = {"test_pool2d_avg_pool", "test_pool2d_edge_windows", "test_pool2d_any_shape",
+             "test_pool2d_hidden"}
+
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory, mnist_dir):
+    base = tmp_path_factory.mktemp("convolutions-course")
+    home, course, exchange, student = base / "home", base / "course", base / "exchange", base / "student"
+    for folder in (home, course, exchange, student):
+        folder.mkdir()
+    exchange.chmod(0o777)
+    db = base / "gradebook.db"
+    config(course, course, exchange, db)
+    config(student, course, exchange, db)
+    (course / "source" / NAME).mkdir(parents=True)
+    shutil.copy(source_path(NAME), course / "source" / NAME / f"{NAME}.ipynb")
+    env = environment(home)
+
+    nbgrader("generate_assignment", NAME, cwd=course, env=env)
+    nbgrader("release_assignment", NAME, cwd=course, env=env)
+    (student / NAME).mkdir()  # what fetch_assignment would make (kept out: one nbgrader start less)
+    shutil.copy(source_path(NAME), student / NAME / f"{NAME}.ipynb")
+    nbgrader("submit", NAME, cwd=student, env=env)
+    nbgrader("collect", NAME, cwd=course, env=env)
+    (course / "submitted" / getpass.getuser()).rename(course / "submitted" / "alice")
+    reference = nbformat.read(source_path(NAME), as_version=4)
+    hand_in(course, NAME, "bob", with_answer(reference, "pool2d", BOB_POOL.lstrip()))
+    hand_in(course, NAME, "cleo", nbformat.read(release_path(NAME), as_version=4))
+
+    graded = grade_both_ways(base, course, db, env, NAME, ("alice", "bob", "cleo"))
+    return {"base": base, "course": course, "env": env, **graded}
+
+
+def test_alice_gets_every_point_hidden_tests_included(course):
+    alice = course["grades"]["alice"]
+    assert course["max_score"] == TOTAL > UNIT.points
+    assert {name: score for name, (score, most) in alice.items() if score != most} == {}
+    assert sum(score for score, _ in alice.values()) == TOTAL
+    assert (course["batch"]["alice"]["score"], course["batch"]["alice"]["max_score"]) == (UNIT.points, UNIT.points)
+
+
+def test_bob_loses_the_average_pooling_in_nbgrader_and_the_batch_grader_alike(course):
+    bob = course["grades"]["bob"]
+    assert {name for name, (score, most) in bob.items() if score != most} == BOB_LOSES
+    batch = {test["name"].split(":")[0]: test["score"] for test in course["batch"]["bob"]["tests"]}
+    assert batch == {check.id: bob["test_" + check.id.replace(".", "_")][0] for check in UNIT.checks}
+
+
+def test_the_release_gets_nothing(course):
+    cleo = course["grades"]["cleo"]
+    assert sum(score for score, _ in cleo.values()) == course["batch"]["cleo"]["score"] == 0
+    assert all("not implemented yet" in test["output"] for test in course["batch"]["cleo"]["tests"])
+
+
+def test_hidden_tests_are_in_neither_the_release_nor_the_feedback(course):
+    feedback = {student: course["course"] / "feedback" / student / NAME / f"{NAME}.html"
+                for student in ("alice", "bob", "cleo")}
+    shown = {"committed release": release_path(NAME).read_text(),
+             "release": (course["course"] / "release" / NAME / f"{NAME}.ipynb").read_text(),
+             **{student: path.read_text() for student, path in feedback.items()}}
+    assert {what: [mark for mark in HIDDEN_MARKS if mark in text] for what, text in shown.items()} == {
+        what: [] for what in shown}
+    assert "hidden test (1/1)" in shown["alice"]
+
+
+def test_pytest_autograder_gives_the_reference_full_marks(course, tmp_path):
+    results = tmp_path / "results.json"
+    process = subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "autograder"), "-p", "no:cacheprovider",
+                              "--unit", NAME, "--submission", str(source_path(NAME)), "--results-json", str(results)],
+                             cwd=tmp_path, env=course["env"], capture_output=True, text=True, timeout=600,
+                             check=False)
+    assert process.returncode == 0, process.stdout[-3000:]
+    assert f"(unit {NAME})" in process.stdout
+    data = json.loads(results.read_text())
+    assert (data["score"], data["max_score"]) == (UNIT.points, UNIT.points)
+    assert len(data["tests"]) == len(UNIT.checks)
