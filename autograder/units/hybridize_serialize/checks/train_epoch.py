@@ -1,10 +1,16 @@
-"""``train_epoch``: forward under autograd.record(), backward, trainer.step(batch_size) per batch; the mean loss."""
+"""``train_epoch``: forward under autograd.record(), backward, trainer.step(batch_size) per batch; the mean loss.
+
+The judge chooses the net's starting values and the MNIST batches, sends them, and recomputes the epoch in NumPy
+from them: the parameters the probe sends back after the student's epoch are compared with that recomputation,
+never with anything measured in the student's process.
+"""
 from __future__ import annotations
 
 import numpy as np
 
 from autograder.checks.base import CheckFailed, check
 
+from .inputs import digest, mlp_shapes, mnist_batches, xavier_values
 from .shared import answer, as_states, finished, returned_float, same_values, sgd_epoch
 
 EXERCISE = "train_epoch"
@@ -15,9 +21,20 @@ STEP_HINT = "for each batch: with autograd.record(): compute the loss; then loss
 
 
 def probe_epoch(subject, sizes=SIZES, learning_rate=LEARNING_RATE, seed=6) -> dict:
-    """One epoch of the student's train_epoch on a kit-made net with one hidden layer of 16 units."""
-    reply = subject.probe("train_epoch", hidden=[16], sizes=sizes, learning_rate=learning_rate, seed=seed)
-    return finished(answer(reply, EXERCISE), EXERCISE)
+    """One epoch of the student's train_epoch on a kit net with one hidden layer of 16 units, of the judge's
+    values and batches; what the judge sent is added as ``initial`` (named as the net names its parameters),
+    ``images`` and ``labels``."""
+    values = xavier_values(mlp_shapes([16]), seed)
+    batches = mnist_batches(subject, sizes, seed)
+    reply = subject.probe("train_epoch", hidden=[16], values=values, batches=[list(batch) for batch in batches],
+                          learning_rate=learning_rate, key=digest(*values, *(a for batch in batches for a in batch)))
+    data = finished(answer(reply, EXERCISE), EXERCISE)
+    names = [f"hybridsequential0_dense{index // 2}_{'weight' if index % 2 == 0 else 'bias'}"
+             for index in range(len(values))]
+    initial = [{"name": name, "shape": list(value.shape), "value": value, "data_error": None}
+               for name, value in zip(names, values, strict=True)]
+    return {**data, "initial": initial, "images": np.concatenate([batch[0] for batch in batches]),
+            "labels": np.concatenate([batch[1] for batch in batches])}
 
 
 def judge_step(reply: dict, sizes, learning_rate: float, what: str) -> None:
