@@ -23,8 +23,8 @@ CHECKPOINT_SIZES = [16, 16, 16, 16]
 HIDDEN = [16]
 STATE_HINT = ("save the trainer's state too, trainer.save_states(path + '.states'), and load it with "
               "trainer.load_states(path + '.states'): Adam's moments are part of where training stands")
-PARAMS_HINT = ("net.save_parameters(path + '.params') of the net you are given, and trainer.save_states(path + "
-               "'.states') of its trainer")
+PARAMS_HINT = ("net.save_parameters(path + '.params') and trainer.save_states(path + '.states'), of the net and "
+               "the trainer you are given")
 
 
 def judge_run(subject, optimizer: dict, seed: int) -> dict:

@@ -81,12 +81,12 @@ def returned_float(value: dict, what: str, hint: str) -> float:
     raise CheckFailed(f"{what} to return a Python float", found, hint)
 
 
-def same_values(found: list[dict], expected: list[dict], atol: float = 1e-5) -> str:
+def same_values(found: list[dict], expected: list[dict], atol: float = 1e-5, rtol: float = 1e-4) -> str:
     """``""`` when two parameter lists agree value by value, else the first parameter that differs, named."""
     if [state["shape"] for state in found] != [state["shape"] for state in expected]:
         return "the parameters have other shapes"
     for mine, theirs in zip(found, expected, strict=True):
-        if mine["value"] is None or not np.allclose(mine["value"], theirs["value"], rtol=1e-4, atol=atol):
+        if mine["value"] is None or not np.allclose(mine["value"], theirs["value"], rtol=rtol, atol=atol):
             if mine["value"] is None:
                 return f"{mine['name']} has no value"
             return f"{mine['name']} differs by up to {np.abs(mine['value'] - theirs['value']).max():.3g}"
