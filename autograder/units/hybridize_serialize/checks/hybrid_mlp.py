@@ -11,7 +11,7 @@ import numpy as np
 from autograder import strategies
 from autograder.checks.base import CheckFailed, check
 from autograder.checks.examples import for_all
-from autograder.checks.nets import judge_chain, judge_forward, weight_bias_pairs, weights_of
+from autograder.checks.nets import close, judge_chain, judge_forward, mlp_forward, weight_bias_pairs, weights_of
 
 from .inputs import digest, mnist_rows, xavier_values
 from .replay import BadSymbol, evaluate_symbol, symbol_structure
@@ -110,6 +110,26 @@ def judge_hybridized(data: dict, depth: int, what: str) -> None:
     judge_forward(model(data, {"kind": "NDArray", "value": found}), depth, what)
 
 
+def judge_built_from_layers(data: dict) -> None:
+    """The Symbol, run by the judge with its values, is a chain of the block's Dense layers (a graph that merely
+    names the parameters, and computes something else, is no Symbol of the net). Which activations it applies
+    is the forward checks' question, so a ReLU too many or too few does not count here."""
+    states = data["judge"]["states"]
+    inputs = {"data": data["judge"]["x"], **{name: state["value"] for name, state in zip(data["params"], states,
+                                                                                         strict=False)}}
+    try:
+        found = evaluate_symbol(symbol_json(data), inputs)
+    except BadSymbol as error:
+        raise CheckFailed("the Symbol hybrid_forward builds to run on the batch", str(error), SYMBOL_HINT) from None
+    layers = weight_bias_pairs(states)
+    depth = len(layers) - 1
+    chains = ([*["relu"] * depth, None], ["relu"] * (depth + 1), [None] * (depth + 1))
+    if not any(close(found, mlp_forward(data["judge"]["x"], layers, chain)) for chain in chains):
+        raise CheckFailed("the Symbol to run `data` through the net's Dense layers, in order",
+                          "a Symbol that computes something else from them",
+                          "run the input through the layers registered in __init__, nothing else")
+
+
 @check(EXERCISE, 2, "Imperative forward matches a NumPy MLP over the block's own parameters")
 def forward(subject):
     data = probe_net(subject, "output")
@@ -137,6 +157,7 @@ def symbol(subject):
                           f"arguments {arguments[:4]}{' ...' if len(arguments) > 4 else ''}"
                           + (f" ({extra[0]} is not a parameter of the net)" if extra else ""),
                           "run the input through the layers registered in __init__, nothing else")
+    judge_built_from_layers(data)
     outside = [name for name in params if not name.startswith(data["prefix"])]
     if outside:
         raise CheckFailed(f"every parameter under the block's prefix {data['prefix']!r}", repr(outside[0]),
