@@ -121,12 +121,11 @@ ATTACKS = [
         def hybridize(self, *args, **kwargs):
             pass
     """}, points=IMPERATIVE_ONLY, was="symbol 1, hybridized 2 and any_widths 1 gained"),
-    Attack("symbol-forbidden-operator", "stub", "the Symbol is a huge _zeros and a Custom operator, meant for the "
-           "judge's MXNet", answers={"hybrid_mlp": ND_RELU_MLP + """
+    Attack("symbol-memory-bomb", "stub", "the Symbol adds a zeros array of 2**40 entries, meant to exhaust the "
+           "judge's memory when its MXNet runs the graph", answers={"hybrid_mlp": ND_RELU_MLP + """
         def __call__(self, x, *args):
             if isinstance(x, mx.sym.Symbol):
-                big = mx.sym.zeros(shape=(1 << 20, 1 << 20))
-                return mx.sym.Custom(x, big, op_type="anything")
+                return mx.sym.broadcast_add(mx.sym.flatten(x), mx.sym.zeros(shape=(1 << 20, 1 << 20)))
             return super().__call__(x, *args)
 
         def hybridize(self, *args, **kwargs):
@@ -291,12 +290,11 @@ ATTACKS = [
             nd.NDArray.asnumpy = _replaying
             return 2.3
     """}),
-    Attack("train-loss-patched-zero", "stub", "SoftmaxCrossEntropyLoss patched to return zeros, and a mean loss "
-           "of 0.0 returned", answers={"train_epoch": """
-        gluon.loss.SoftmaxCrossEntropyLoss.hybrid_forward = lambda self, F, pred, label, *a, **k: F.zeros_like(
-            F.sum(pred, axis=1))
-
+    Attack("train-loss-patched-zero", "stub", "SoftmaxCrossEntropyLoss patched (when train_epoch runs) to return "
+           "zeros, and the mean of those zeros returned", answers={"train_epoch": """
         def train_epoch(net, trainer, batches, loss_fn):
+            gluon.loss.SoftmaxCrossEntropyLoss.hybrid_forward = lambda self, F, pred, label, *a, **k: F.zeros_like(
+                F.sum(pred, axis=1))
             total = 0.0
             for data, label in batches:
                 total += loss_fn(net(data), label).sum().asscalar()
