@@ -251,19 +251,21 @@ ATTACKS = [
             return block
     """}),
     # --- train_epoch ----------------------------------------------------------------------------------------
-    Attack("train-parameterdict-values-empty", "stub", "ParameterDict.values patched to list nothing once "
-           "train_epoch has run, so that 'before' and 'after' are both empty", answers={"train_epoch": """
-        _ran = []
+    Attack("train-parameterdict-values-empty", "stub", "ParameterDict.values patched to list nothing when the "
+           "probe's reader asks, so that the parameters 'before' and 'after' are both empty",
+           answers={"train_epoch": """
+        import inspect
+
         _values = gluon.ParameterDict.values
 
         def _patched_values(self):
-            return [] if _ran else _values(self)
+            callers = {frame.function for frame in inspect.stack()[1:4]}
+            return [] if callers & {"param_values", "param_shapes"} else _values(self)
 
         gluon.ParameterDict.values = _patched_values
 
         def train_epoch(net, trainer, batches, loss_fn):
-            _ran.append(True)
-            return 0.0
+            return 2.3
     """}, was="parameters_step 2 gained"),
     Attack("train-step-noop-autograd-patched", "stub", "autograd.record and backward turned into no-ops, "
            "Trainer.step into a no-op, a made-up loss returned", answers={"train_epoch": """

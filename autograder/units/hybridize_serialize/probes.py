@@ -198,9 +198,13 @@ def export_model(ctx: ProbeContext, hidden: list, values: list, batch: np.ndarra
     net = kit_net(hidden, values)
     path = ctx.scratch_file("")
     # The stage names the argument, not the scratch file: its folder exists only inside the grader.
-    with ctx.stage("export_model(net, path, batch)"):
-        returned = export(net, str(path), array_of(batch))
     reply = ctx.reply
+    with ctx.stage("export_model(net, path, batch)"):
+        try:
+            returned = export(net, str(path), array_of(batch))
+        finally:
+            # Evidence for the feedback only (no points): was the net hybridized when export ran or failed?
+            reply["hybridized"] = bool(getattr(net, "_active", False))
     reply.update(returned=names_text(returned, path), files=files_beside(path))
     symbol = file_bytes(Path(f"{path}-symbol.json"))
     reply.update(symbol=symbol, params=file_bytes(Path(f"{path}-0000.params")))
@@ -252,6 +256,10 @@ def evaluate_accuracy(ctx: ProbeContext, hidden: list, values: list, batches: li
     with ctx.stage("evaluate_accuracy(net, batches)"):
         returned = evaluate(net, batches_of(batches))
     reply["returned"] = as_plain_value(returned)
+    # The same call again: a right answer gives the same value twice (a metric never reset does not).
+    with ctx.stage("evaluate_accuracy(net, batches) a second time, on the same batches"):
+        again = evaluate(net, batches_of(batches))
+    reply["again"] = as_plain_value(again)
     return reply
 
 

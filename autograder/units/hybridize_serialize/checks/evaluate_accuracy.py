@@ -20,6 +20,8 @@ EXERCISE = "evaluate_accuracy"
 SIZES = [32, 32, 16]
 #: The kit net the accuracy is counted on: one hidden layer of 16 units, of the judge's values.
 HIDDEN = [16]
+STATE_HINT = ("a metric made once, outside the function, keeps counting across calls: create it inside "
+              "evaluate_accuracy, or call metric.reset() before counting")
 FLOAT_HINT = "count the correct predictions over all batches and return correct / number of samples as a float"
 
 
@@ -37,6 +39,11 @@ def judge_accuracy(subject, label_dtype: str, sizes=SIZES, seed: int = 7) -> Non
     outputs = mlp_forward(images, list(zip(values[::2], values[1::2], strict=True)), mlp_activations(len(HIDDEN)))
     correct = outputs.argmax(axis=1) == labels.astype(np.int64)
     expected = float(correct.mean())
+    again = reply["again"]
+    if again["kind"] in ("float", "int") and not np.isclose(float(again["value"]), found, rtol=0, atol=1e-9):
+        raise CheckFailed("the same accuracy each time evaluate_accuracy is called on the same batches",
+                          f"{found:.4f}, then {float(again['value']):.4f}", STATE_HINT,
+                          where=f"MNIST batches of {list(sizes)} samples, labels as {label_dtype}")
     if np.isclose(found, expected, rtol=0, atol=1e-6):
         return
     raise CheckFailed(f"the fraction of the {len(correct)} samples whose arg-max output equals the label: "

@@ -29,8 +29,23 @@ def probe_export(subject, hidden: list, needs: str, seed: int = 4) -> dict:
     values = xavier_values(mlp_shapes(hidden), seed)
     batch = mnist_rows(subject, 16, seed)
     reply = subject.probe("export_model", hidden=hidden, values=values, batch=batch, key=digest(batch, *values))
+    judge_never_hybridized(reply)
     data = answer(reply, EXERCISE, needs)
     return {**data, "judge": {"values": values, "seed": seed}}
+
+
+#: What MXNet says when export finds no graph: the net was not hybridized, or hybridized but never run since.
+NO_GRAPH = "run forward with this block at least once before calling export"
+
+
+def judge_never_hybridized(reply: dict) -> None:
+    """Export failed for want of a graph on a net that was never hybridized: name that, not the forward pass (issue
+    26: a student who ran the batch must not be told to run it)."""
+    partial = reply.get("partial") or {}
+    if reply.get("status") == "raised" and NO_GRAPH in reply.get("message", "") and partial.get("hybridized") is False:
+        raise CheckFailed(f"{reply['stage']} to run without an error", f"it raised {reply['error_type']}: "
+                          f"{reply['message']}", "call net.hybridize() before the forward pass: export needs the graph "
+                          "that a hybridized net builds when it runs, and an imperative forward pass builds none")
 
 
 def judge_files(reply: dict) -> None:

@@ -61,6 +61,24 @@ STEP_MISTAKES = {
 }
 
 
+#: Batch sizes a loop may fix once (the course texts' ``batch_size = 64``, or the first batch's size) and then pass
+#: to every trainer.step: right for full batches, wrong for the smaller last one.
+FIXED_SIZES = (64, 32, 128, 100, 256)
+
+
+def step_mistakes(sizes) -> dict:
+    """The classic step mistakes, and steps divided by a fixed batch size (issue 26: the hint must name that, not
+    repeat ``trainer.step(batch_size)`` to a student who wrote it): hint -> the scale of the summed gradient."""
+    mistakes = dict(STEP_MISTAKES)
+    for fixed in dict.fromkeys((sizes[0], *FIXED_SIZES)):
+        if any(size != fixed for size in sizes):
+            hint = (f"each step divides by a fixed batch size ({fixed}), not by the batch's own size: the batches "
+                    f"here have {list(sizes)} samples, so the smaller one takes a wrong step. Call "
+                    "trainer.step(data.shape[0]) with each batch's own size")
+            mistakes[hint] = lambda size, fixed=fixed: 1.0 / fixed
+    return mistakes
+
+
 #: How closely parameters must follow a recomputed trajectory for the judge to say which one the epoch took: a step
 #: mistake's steps are batch_size times larger, and float32 (MXNet) drifts from float64 (here) along them.
 MISTAKE_TOLERANCE = {"rtol": 1e-3, "atol": 1e-4}
@@ -71,7 +89,7 @@ def diagnose_step(reply: dict, sizes, learning_rate: float) -> str:
     initial, final, x, labels = reply["initial"], reply["final"], reply["images"], reply["labels"]
     if not same_values(final, initial, atol=0):
         return "the parameters did not change: " + STEP_HINT
-    for hint, scale in STEP_MISTAKES.items():
+    for hint, scale in step_mistakes(sizes).items():
         layers, _ = sgd_epoch(initial, x, labels, sizes, learning_rate, scale)
         if not same_values(final, as_states(layers, initial), **MISTAKE_TOLERANCE):
             return hint
@@ -82,7 +100,7 @@ def trajectory_losses(reply: dict, sizes, learning_rate: float) -> list:
     """Each batch's per-sample losses along the steps the student's epoch took: the right ones, or those of a
     step mistake the final parameters show (that mistake costs the step check, not this one)."""
     initial, final, x, labels = reply["initial"], reply["final"], reply["images"], reply["labels"]
-    for scale in (lambda size: 1.0 / size, *STEP_MISTAKES.values()):
+    for scale in (lambda size: 1.0 / size, *step_mistakes(sizes).values()):
         layers, losses = sgd_epoch(initial, x, labels, sizes, learning_rate, scale)
         if not same_values(final, as_states(layers, initial), **MISTAKE_TOLERANCE):
             return losses
