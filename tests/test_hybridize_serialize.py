@@ -71,6 +71,11 @@ MUTANTS = [
                 x = nd.relu(getattr(self, f"hidden{index}")(x))
             return self.output(x)
         """, ids("HybridMLP", "hybridized", "symbol", "any_widths"), "F.relu(x), not nd.relu(x)"),
+    case("HybridMLP-F.npx.relu", "HybridMLP", HYBRID_HEAD + """
+            for index in range(self.depth):
+                x = F.npx.relu(getattr(self, f"hidden{index}")(x))
+            return self.output(x)
+        """, every("HybridMLP"), "F.npx.relu"),
     case("HybridMLP-HybridSequential-built-in", "HybridMLP", """
         class HybridMLP(nn.HybridSequential):
             def __init__(self, hidden=(128, 64), num_outputs=10, **kwargs):

@@ -32,12 +32,14 @@ def probe_net(subject, needs: str, kwargs: dict | None = None, rows: int = 64, s
     x = mnist_rows(subject, rows, seed)
     first = subject.probe("hybrid_mlp", kwargs=kwargs, x=x, key=digest(x))
     judge_attempted(first)
+    judge_numpy_operator(first)
     shapes = answer(first, EXERCISE, "shapes")["shapes"]
     what = f"{first.get('call') or (first.get('partial') or {}).get('call', 'HybridMLP()')} on a batch of {rows} " \
            "MNIST images"
     judge_shapes_usable(shapes, x, what)
     values = xavier_values([tuple(state["shape"]) for state in shapes], seed)
     reply = subject.probe("hybrid_mlp", kwargs=kwargs, x=x, values=values, key=digest(x, *values))
+    judge_numpy_operator(reply)
     data = answer(reply, EXERCISE, needs)
     if needs != "params":
         data = {key: value for key, value in data.items() if key != "failure"}
@@ -46,6 +48,23 @@ def probe_net(subject, needs: str, kwargs: dict | None = None, rows: int = 64, s
                           "other shapes on the second build", "build the layers from the arguments alone")
     states = [{**state, "value": value} for state, value in zip(shapes, values, strict=True)]
     return {**data, "judge": {"x": x, "states": states, "what": what}}
+
+
+#: What MXNet says when an ``mxnet.np``/``npx`` operator meets a classic array (MXNet names its own operator, often
+#: a layer's, not the student's call), and the hint that names the student's call instead (issue 26).
+NUMPY_OPERATOR = "This is a numpy operator which can only accept MXNet numpy ndarrays"
+NUMPY_OPERATOR_HINT = ("hybrid_forward calls an mxnet.np / npx operator (F.npx.relu, F.np...): in this exercise F is "
+                       "mx.nd, or mx.sym once hybridized, on classic arrays, which npx operators do not take. Call "
+                       "F.relu(x) (or F.Activation(x, act_type='relu')) instead")
+
+
+def judge_numpy_operator(reply: dict) -> None:
+    """A forward pass of the student's block that failed on an ``mxnet.np``/``npx`` operator: name that call."""
+    if reply.get("status") == "raised" and NUMPY_OPERATOR in reply.get("message", "") \
+            and reply.get("stage", "").startswith(("the forward pass", "net(mx.sym.var")):
+        raise CheckFailed(f"{reply['stage']} to run without an error",
+                          f"it raised {reply['error_type']}: an mxnet.np operator was given a classic array",
+                          NUMPY_OPERATOR_HINT)
 
 
 def judge_shapes_usable(shapes: list[dict], x: np.ndarray, what: str) -> None:
