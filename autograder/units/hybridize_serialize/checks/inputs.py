@@ -6,6 +6,7 @@ grade depends on anything the student's process drew, read or computed for the k
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 
@@ -29,8 +30,18 @@ def mnist_dir_of(subject):
 
 def mnist_pool(subject) -> tuple[np.ndarray, np.ndarray]:
     """The judge's own MNIST test images, float32 (n, 1, 28, 28) in [0, 1], and their labels as int32."""
-    images, labels = mnist.load_mnist("test", mnist_dir_of(subject), download=False)
-    return mnist.to_batch_array(images[:POOL]), labels[:POOL].astype(np.int32)
+    folder = mnist_dir_of(subject)
+    return _pool(None if folder is None else str(folder))
+
+
+@functools.lru_cache(maxsize=4)
+def _pool(folder: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Read (and checked against MXNet's checksums) once per folder per judge process; read-only, as it is shared."""
+    images, labels = mnist.load_mnist("test", folder, download=False)
+    pool = mnist.to_batch_array(images[:POOL]), labels[:POOL].astype(np.int32)
+    for array in pool:
+        array.flags.writeable = False
+    return pool
 
 
 def mnist_batches(subject, sizes, seed: int, label_dtype: str = "int32") -> list[tuple[np.ndarray, np.ndarray]]:
