@@ -149,6 +149,31 @@ ATTACKS = [
         _data = gluon.Parameter.data
         gluon.Parameter.data = lambda self, ctx=None: nd.zeros_like(_data(self, ctx))
     """}, points={}),
+    Attack("shapes-forged-huge", "stub", "a right HybridMLP whose parameters report a shape of 2**40 x 2**40 to "
+           "the probe's reader, so that the judge would draw values for them", answers={"hybrid_mlp": """
+        import inspect
+
+        class HybridMLP(gluon.HybridBlock):
+            def __init__(self, hidden=(128, 64), num_outputs=10, **kwargs):
+                super().__init__(**kwargs)
+                with self.name_scope():
+                    self.layers = nn.HybridSequential()
+                    for units in hidden:
+                        self.layers.add(nn.Dense(units, activation="relu"))
+                    self.layers.add(nn.Dense(num_outputs))
+
+            def hybrid_forward(self, F, x):
+                return self.layers(x)
+
+        _shape = gluon.Parameter.shape
+
+        def _forged(self):
+            if any(frame.function == "param_values" for frame in inspect.stack()[1:4]):
+                return (1 << 40, 1 << 40)
+            return _shape.fget(self)
+
+        gluon.Parameter.shape = property(_forged, _shape.fset)
+    """}),
     # --- export_model and import_model --------------------------------------------------------------------
     Attack("export-junk-files", "stub", "export_model writes two junk files under the right names and returns them",
            answers={"export_model": """
@@ -234,6 +259,20 @@ ATTACKS = [
         def import_model(path):
             return SymbolBlock()
     """}, was="symbol_block 1 gained"),
+    Attack("import-fake-symbolblock-no-block", "stub", "an object whose class claims to be mxnet's SymbolBlock but "
+           "is no Block at all (the probe cannot run it)", answers={"import_model": """
+        class SymbolBlock:
+            pass
+
+        SymbolBlock.__module__ = "mxnet.gluon.block"
+
+        class Imported(SymbolBlock):
+            def __call__(self, x):
+                return nd.zeros((x.shape[0], 10))
+
+        def import_model(path):
+            return Imported()
+    """}),
     Attack("import-block-call-patched", "stub", "Block.__call__ patched so that any block answers with the input "
            "flattened to the expected width", answers={"import_model": """
         _call = gluon.Block.__call__

@@ -33,7 +33,12 @@ def probe_net(subject, needs: str, kwargs: dict | None = None, rows: int = 64, s
     first = subject.probe("hybrid_mlp", kwargs=kwargs, x=x, key=digest(x))
     judge_attempted(first)
     judge_numpy_operator(first)
-    shapes = answer(first, EXERCISE, "shapes")["shapes"]
+    data = answer(first, EXERCISE, "shapes")
+    if "shapes" not in data:
+        raise CheckFailed("HybridMLP(...) to make a gluon.HybridBlock", f"a {(data.get('types') or ['?'])[0]}",
+                          "write `class HybridMLP(gluon.HybridBlock):` and build the layers in its __init__")
+    shapes = data["shapes"]
+    judge_size(shapes)
     what = f"{first.get('call') or (first.get('partial') or {}).get('call', 'HybridMLP()')} on a batch of {rows} " \
            "MNIST images"
     judge_shapes_usable(shapes, x, what)
@@ -65,6 +70,26 @@ def judge_numpy_operator(reply: dict) -> None:
         raise CheckFailed(f"{reply['stage']} to run without an error",
                           f"it raised {reply['error_type']}: an mxnet.np operator was given a classic array",
                           NUMPY_OPERATOR_HINT)
+
+
+#: The most parameter values the judge draws and sends for one HybridMLP: the exercise's default net (128, 64) has
+#: about 110,000; a request to the probe must stay under a mebibyte, and the judge draws nothing it cannot afford.
+MAX_VALUES = 160_000
+
+
+def judge_size(shapes: list[dict]) -> None:
+    """The parameters' shapes, as the student's process reports them, are few and small enough to draw values for
+    (a forged shape of 10**12 entries must cost the judge nothing)."""
+    dims = [state.get("shape") if isinstance(state, dict) else None for state in shapes] \
+        if isinstance(shapes, list) else [None]
+    if not all(isinstance(shape, list) and len(shape) <= 4 and all(type(n) is int and 0 <= n < 2**31 for n in shape)
+               for shape in dims) or sum(int(np.prod(shape, dtype=np.float64)) for shape in dims) > MAX_VALUES:
+        raise CheckFailed("the parameters of an MLP of the exercise's size (the defaults hidden=(128, 64), "
+                          f"num_outputs=10 make about 110,000 values; at most {MAX_VALUES:,})",
+                          f"{len(dims)} parameters, the first of shapes "
+                          f"{[tuple(d) if isinstance(d, list) else d for d in dims][:4]}",
+                          "keep the exercise's defaults, hidden=(128, 64) and num_outputs=10, and build only the "
+                          "Dense layers they ask for")
 
 
 def judge_shapes_usable(shapes: list[dict], x: np.ndarray, what: str) -> None:

@@ -44,10 +44,12 @@ def judge_outputs(reply: dict, hidden: list, what: str) -> None:
     """The block's outputs on the judge's batch are the NumPy MLP of the values in the files."""
     values, x = reply["judge"]["values"], reply["judge"]["x"]
     expected = mlp_forward(x, list(zip(values[::2], values[1::2], strict=True)), mlp_activations(len(hidden)))
-    imported = reply["imported"]
+    imported = reply.get("imported") or {"kind": "object that is not a gluon.Block", "value": None}
     if imported["kind"] != "NDArray" or not close(imported["value"], expected):
-        raise CheckFailed("the imported block to give the same outputs as the exported net", "different outputs",
-                          IMPORTS_HINT, where=what)
+        found = "different outputs" if imported["kind"] == "NDArray" else f"an {imported['kind']}" \
+            if imported["kind"].startswith("object") else f"a {imported['kind']} instead of an NDArray"
+        raise CheckFailed("the imported block to give the same outputs as the exported net", found, IMPORTS_HINT,
+                          where=what)
 
 
 def judge_symbol_block(reply: dict) -> None:
