@@ -219,26 +219,21 @@ def count_parameters(ctx: ProbeContext, hidden: list, num_outputs: int, in_units
 
 @probe
 def my_init(ctx: ProbeContext, units: int, in_units: int, seed: int = 0, fill: float = 0.0) -> dict:
-    """Initialize a kit-made Dense layer with the student's MyInit and return its weight and bias."""
+    """Initialize a Dense layer's weight and bias with the student's MyInit, as ``layer.initialize(MyInit())`` does
+    (the initializer called with each parameter's description and array), on arrays that hold the judge's ``fill``:
+    what comes back is judged against that value, so an initializer that writes nothing is seen as such (Gluon's own
+    arrays would start at zeros, which a do-nothing initializer leaves as if it had zeroed every weight)."""
     cls = ctx.student("MyInit")
     with ctx.stage("MyInit()"):
         init = cls()
     reply = {"is_initializer": isinstance(init, mx.init.Initializer), "written": written_methods(type(init)),
              "class_name": f"{type(init).__module__}.{type(init).__qualname__}"}
-    layer = nn.Dense(units, in_units=in_units)
     mx.random.seed(seed)
-    with ctx.stage("layer.initialize(MyInit())"):
-        layer.initialize(init)
-    reply["weight"] = param_state(layer.weight)
-    reply["bias"] = param_state(layer.bias)
-    # Whether the initializer writes into the array it is given at all: Gluon hands it zeros, so an
-    # _init_weight that does nothing, prints, or rebinds its argument would otherwise look like one that
-    # zeroed every weight on purpose.
-    # The judge compares what comes back with the ``fill`` it sent.
-    given = array_of(np.full((4, 5), fill, dtype=np.float32))
-    with ctx.stage("MyInit() on a weight array (initializing a Dense layer's weight)"):
-        init(mx.init.InitDesc("check_weight"), given)
-    reply["given_after"] = given.asnumpy()
+    for kind, shape in (("weight", (units, in_units)), ("bias", (units,))):
+        given = array_of(np.full(shape, fill, dtype=np.float32))
+        with ctx.stage(f"layer.initialize(MyInit()) on the layer's {kind}"):
+            init(mx.init.InitDesc(f"dense0_{kind}"), given)
+        reply[kind] = {"name": f"dense0_{kind}", "value": given.asnumpy()}
     return reply
 
 

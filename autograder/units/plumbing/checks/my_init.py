@@ -32,11 +32,11 @@ def judge_attempted(reply: dict) -> None:
         raise CheckFailed("MyInit to be your own initializer class with its own _init_weight",
                           f"MyInit is MXNet's own {reply.get('class_name', 'initializer').rsplit('.', 1)[-1]}",
                           "write `class MyInit(mx.init.Initializer):` and override _init_weight(self, name, arr)")
-    given = reply.get("given_after")
+    given = reply["weight"]["value"]
     # The judge's comparison, of the array that came back with the value it sent: no draw gives exactly that.
-    if not isinstance(given, np.ndarray) or given.shape != (4, 5) or not (given != UNTOUCHED).any():
+    if not isinstance(given, np.ndarray) or given.shape != (UNITS, IN_UNITS) or not (given != UNTOUCHED).any():
         raise CheckFailed("_init_weight to write the drawn weights into the array it is given",
-                          "it leaves that array as it was (Gluon hands it zeros, so every weight stays 0)",
+                          "it leaves that array as it was (every weight keeps the value it was handed)",
                           "fill arr in place: arr[:] = nd.random.uniform(low=-10, high=10, shape=arr.shape), then "
                           "zero the small ones into arr[:] as well. `arr = ...` only rebinds the local name, and "
                           "printing changes nothing")
