@@ -40,6 +40,13 @@ def judge_attempted(reply: dict) -> None:
                           "fill arr in place: arr[:] = nd.random.uniform(low=-10, high=10, shape=arr.shape), then "
                           "zero the small ones into arr[:] as well. `arr = ...` only rebinds the local name, and "
                           "printing changes nothing")
+    if np.all(given == given.flat[0]):
+        # One value everywhere (zeros included) is no draw: it would pass "0 or 5 <= |w| <= 10" and "biases zero"
+        # without the exercise, and it is also what a process that reports arrays instead of writing them says.
+        raise CheckFailed("_init_weight to draw the weights from U(-10, 10), then zero the small ones",
+                          f"every weight is {float(given.flat[0]):g}",
+                          "fill arr in place with draws: arr[:] = nd.random.uniform(low=-10, high=10, "
+                          "shape=arr.shape), then zero the ones with |w| < 5")
 
 
 @check(EXERCISE, 1, "Every weight is 0 or between 5 and 10 in absolute value")
