@@ -26,8 +26,9 @@ EXFILTRATING = {
     "message": "raise ValueError(f'the hidden net has {size} parameters')",
 }
 EXIT_CODE = 7850 % 251
-LEAKS = ("exit code", f"code {EXIT_CODE}", "7850", "sigkill", "sigterm", "killed by", "the hidden net has",
-         "count_parameters`")
+#: What must not show: the stop's note ("the process running your notebook ended (exit code 69) while the grader
+#: was running your `count_parameters`"), the size itself (the student's own source shows the message's words).
+LEAKS = ("exit code", f"code {EXIT_CODE}", "7850", "sigkill", "sigterm", "killed by", "running your `count_parameters")
 
 
 def exfiltrating_count(how: str) -> str:
