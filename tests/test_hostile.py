@@ -211,8 +211,9 @@ def test_a_forgery_earns_no_check_its_wrong_answer_alone_does_not(batch, twin):
     assert forged.keys() == honest.keys()
     gained = {check: (forged[check][0], honest[check][0]) for check in forged if forged[check][0] > honest[check][0]}
     assert not gained, gained
-    # the wrong answer itself loses points: the twin is below full marks, so the comparison means something
-    assert sum(score for score, _ in honest.values()) < 35
+    # the wrong answer itself loses exactly its checks (the honest part the case allows), so the comparison means
+    # something: the twin is below full marks
+    assert sum(score for score, _ in honest.values()) == by_id(twin.removesuffix("-twin")).honest_max < 35
 
 
 # --- the whole class --------------------------------------------------------------------------------------

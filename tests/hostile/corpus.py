@@ -637,7 +637,7 @@ FORK = [
 # compared for the judge. Each pairs a wrong answer with a forgery that made it look right then; its twin
 # (``TWINS``: the same wrong answer, no forgery) is graded in the same class, and no check may score above it.
 FORGED_ANSWERS = {
-    "zeroes-its-input": ("my_sequential", """
+    "zeroes-its-input": ("my_sequential", 3, """
         class MySequential(nn.Block):
             def __init__(self, **kwargs):
                 super().__init__(**kwargs)
@@ -650,7 +650,7 @@ FORGED_ANSWERS = {
                     x = block(x)
                 return x
         """),
-    "mlp-zeroes-its-input": ("build_mlp", """
+    "mlp-zeroes-its-input": ("build_mlp", 2, """
         def build_mlp(hidden=(128, 64), num_outputs=10):
             net = nn.Sequential()
             with net.name_scope():
@@ -660,7 +660,7 @@ FORGED_ANSWERS = {
                 net.add(nn.Dense(num_outputs))
             return net
         """),
-    "relu-on-output": ("build_mlp", """
+    "relu-on-output": ("build_mlp", 2, """
         def build_mlp(hidden=(128, 64), num_outputs=10):
             net = nn.Sequential()
             with net.name_scope():
@@ -669,7 +669,7 @@ FORGED_ANSWERS = {
                 net.add(nn.Dense(num_outputs, activation="relu"))  # wrong: raw scores have no ReLU
             return net
         """),
-    "init-does-nothing": ("my_init", """
+    "init-does-nothing": ("my_init", 3, """
         class MyInit(mx.init.Initializer):
             def _init_weight(self, name, arr):
                 pass  # wrong: writes nothing
@@ -678,8 +678,12 @@ FORGED_ANSWERS = {
 
 
 def forged(case_id, answer, description, cell):
-    exercise, source = FORGED_ANSWERS[answer]
-    return ref(case_id, "forge", description, cell, answers={exercise: source})
+    """The wrong ``answer`` (it loses its exercise's checks about its mistake: ``lost`` points, the forward checks
+    or MyInit's) with the forgery ``cell``: the honest part earns exactly the rest."""
+    exercise, lost, source = FORGED_ANSWERS[answer]
+    case = ref(case_id, "forge", description, cell, answers={exercise: source})
+    case.honest_max = FULL - lost
+    return case
 
 
 FORGE = [
