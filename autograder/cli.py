@@ -104,7 +104,7 @@ def gradescope_command(args) -> int:
 def grade_command(args) -> int:
     """``autograder grade``."""
     from . import mnist
-    from .batch.errors import ClusterUnreachable, OutputUnwritable
+    from .batch.errors import ClusterUnreachable, OutputLocked, OutputUnwritable
     from .batch.grade import BatchOptions, grade_class
     from .batch.submissions import unit_of_submissions
     from .units import UnknownUnit
@@ -124,7 +124,7 @@ def grade_command(args) -> int:
                            quiet=args.quiet, cluster=args.scheduler or args.cluster)
     try:
         summary = grade_class(args.submissions, options)
-    except (FileNotFoundError, ClusterUnreachable) as error:
+    except (FileNotFoundError, ClusterUnreachable, OutputLocked) as error:
         print(f"autograder: {error}", file=sys.stderr)
         return 2
     except OutputUnwritable as error:

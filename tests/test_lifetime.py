@@ -112,8 +112,8 @@ LINGERERS = {
     """,
     "exec'd program in its own session": """
         import subprocess
-        subprocess.Popen(["/bin/sh", "-c", "exec -a gg-linger sleep 300"], start_new_session=True)
-        subprocess.Popen(["sleep", "300"], start_new_session=True)
+        subprocess.Popen(["/bin/sh", "-c", "exec -a gg-linger sleep 301.5"], start_new_session=True)
+        subprocess.Popen(["sleep", "301.5"], start_new_session=True)
     """,
     "thread of the notebook's own process": """
         threading.Thread(target=_hunt, daemon=False).start()
@@ -134,17 +134,20 @@ def lingering(kind: str) -> bytes:
 
 
 def lingerers() -> list[str]:
-    """``pid comm`` of every process on this host that calls itself a lingerer (or is its ``sleep 300``)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        try:
-            comm = Path(f"/proc/{entry}/comm").read_text().strip()
-            cmdline = Path(f"/proc/{entry}/cmdline").read_text()
-        except OSError:
-            continue
-        if comm == NAME or cmdline.startswith("sleep\x00300"):
-            found.append(f"{entry} {comm}")
-    return found
+    """``pid comm`` of every process on this host that calls itself a lingerer (or is its ``sleep 301.5``), over
+    half a second (one that flees changes its pid between two reads of /proc)."""
+    found = set()
+    for _ in range(5):
+        for entry in os.listdir("/proc"):
+            try:
+                comm = Path(f"/proc/{entry}/comm").read_text().strip()
+                cmdline = Path(f"/proc/{entry}/cmdline").read_text()
+            except OSError:
+                continue
+            if comm == NAME or cmdline.startswith(("sleep\x00301.5", f"{NAME}\x00")):
+                found.add(f"{entry} {comm}")
+        time.sleep(0.1)
+    return sorted(found)
 
 
 def victim_survives(worker: Worker) -> str | None:
@@ -169,8 +172,15 @@ def worker(request, mnist_dir):
         yield running
 
 
+#: Without bubblewrap (and, on this machine, without a student uid) only the kinds the descendant walk once missed.
+PLAIN_KINDS = ("setsid and a double fork (a daemon)", "main thread exits alone (a zombie leader with a live thread)",
+               "flees: a new pid every few milliseconds")
+
+
 @pytest.mark.parametrize("kind", list(LINGERERS))
 def test_nothing_a_notebook_starts_outlives_it(worker, kind):
+    if worker.isolation.kind == "plain" and kind not in PLAIN_KINDS:
+        pytest.skip("run sandboxed; without the sandbox only the kinds the descendant walk once missed")
     with worker.subject(lingering(kind), unit("plumbing")) as subject:
         judge.load_notes(subject)
     assert subject.finished and "left" not in subject.finished, subject.finished
@@ -179,6 +189,8 @@ def test_nothing_a_notebook_starts_outlives_it(worker, kind):
 
 
 def test_honest_notebooks_after_every_lingerer_score_as_alone(worker, mnist_dir, tmp_path):
+    if worker.isolation.kind == "plain" and detect().sandboxed:
+        pytest.skip("graded sandboxed; the plain worker's clean-up is shown kind by kind")
     options = Options(timeout=60, mnist_dir=mnist_dir)
     everything = HUNTER + "".join(dedent(code) for code in LINGERERS.values()) + "\ntime.sleep(1.0)\n"
     hostile = tmp_path / "hostile.ipynb"
@@ -186,10 +198,8 @@ def test_honest_notebooks_after_every_lingerer_score_as_alone(worker, mnist_dir,
     alone = pipeline.grade(REFERENCE, unit("plumbing"), options, worker=worker)
     pipeline.grade(hostile, unit("plumbing"), options, worker=worker)
     assert lingerers() == []
-    started = time.monotonic()
-    after = [pipeline.grade(REFERENCE, unit("plumbing"), options, worker=worker) for _ in range(2)]
-    assert time.monotonic() - started < 120
-    for graded in after:
-        assert [(r.check_id, r.score) for r in graded.results] == [(r.check_id, r.score) for r in alone.results]
-        assert graded.notes == alone.notes
+    after = pipeline.grade(REFERENCE, unit("plumbing"), options, worker=worker)
+    assert [(r.check_id, r.score) for r in after.results] == [(r.check_id, r.score) for r in alone.results]
+    assert after.notes == alone.notes
+    assert all(r.score == r.max_score for r in after.results)
     assert lingerers() == []

@@ -7,6 +7,11 @@ submissions being graded right then.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+import socket
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,12 +21,14 @@ from ..reporting.files import write_text
 from ..results import SubmissionResult
 from ..runner.judges import FAULT_BOUND
 from ..runner.sandbox import Isolation, detect
-from .errors import OutputUnwritable
+from .errors import OutputLocked, OutputUnwritable
 from .scheduler import BatchOptions, Scheduler, missing
 from .submissions import Submission, discover
 
 #: The file written (then removed) in OUT before grading, to learn at once whether OUT can be written.
 PROBE_FILE = ".gluon-grader-write-check"
+#: The lock file of the run grading into OUT (``flock``ed while it runs; says which run it is).
+LOCK_FILE = ".gluon-grader.lock"
 
 
 @dataclass
@@ -53,14 +60,34 @@ def grade_class(submissions: str | Path, options: BatchOptions) -> BatchSummary:
     isolation = detect()
     everyone = discover(submissions, options.unit.name)
     check_writable(options.out)
-    todo = everyone if options.force else [s for s in everyone if not already_graded(options.out, s)]
-    scheduler = run_all(todo, options, isolation)
-    results = [read_student(options.out, s.student) or missing(s, isolation, options.unit) for s in everyone]
-    try:
-        write_outputs(options.out, results)
-    except OSError as error:
-        raise OutputUnwritable(options.out, error) from None
+    with output_lock(options.out):
+        todo = everyone if options.force else [s for s in everyone if not already_graded(options.out, s)]
+        scheduler = run_all(todo, options, isolation)
+        results = [read_student(options.out, s.student) or missing(s, isolation, options.unit) for s in everyone]
+        try:
+            write_outputs(options.out, results)
+        except OSError as error:
+            raise OutputUnwritable(options.out, error) from None
     return BatchSummary(results, scheduler.done, isolation, time.monotonic() - started, scheduler.regraded)
+
+
+@contextlib.contextmanager
+def output_lock(out: Path):
+    """Hold ``OUT/.gluon-grader.lock`` while grading into ``out``; :class:`OutputLocked`, naming the other run
+    (pid, host, start time, command), when another run holds it. The kernel lets the lock go however a run ends."""
+    descriptor = os.open(Path(out) / LOCK_FILE, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(descriptor, 4096, 0).decode("utf-8", "replace").strip()
+            raise OutputLocked(Path(out), holder) from None
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, (f"pid {os.getpid()} on {socket.gethostname()}, started "
+                               f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')}: {' '.join(sys.argv)[:300]}\n").encode(), 0)
+        yield
+    finally:
+        os.close(descriptor)
 
 
 def already_graded(out: Path, submission: Submission) -> bool:

@@ -298,8 +298,8 @@ def kill_uid(uid: int) -> None:
     os.waitpid(pid, 0)
 
 
-def processes_of(uid: int) -> list[int]:
-    """Pids of every process (zombies included) whose real uid is ``uid``."""
+def processes_of(uid: int, *, zombies: bool = True) -> list[int]:
+    """Pids of every process whose real uid is ``uid`` (zombies too, unless ``zombies`` is false)."""
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -307,26 +307,36 @@ def processes_of(uid: int) -> list[int]:
                 status = Path(f"/proc/{entry}/status").read_text()
             except OSError:
                 continue
-            for line in status.splitlines():
-                if line.startswith("Uid:"):
-                    if int(line.split()[1]) == uid:
-                        found.append(int(entry))
-                    break
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            if int(fields.get("Uid", "-1").split()[0]) == uid and (zombies or not fields.get("State", "").strip()
+                                                                       .startswith("Z")):
+                found.append(int(entry))
     return found
 
 
 def kill_descendants() -> None:
-    """SIGKILL every process below the zygote until none is left, reaping as we go."""
+    """Stop, then kill, every process below the zygote until none is left, reaping as we go.
+
+    Stopped first, all of them (SIGSTOP cannot be caught or ignored, and a stopped process cannot fork): a process
+    that keeps forking and exiting gets a new pid faster than one walk of ``/proc`` can kill it, but each walk
+    stops every one it finds, until a walk finds none still running; then all of them are killed.
+    """
     me = os.getpid()
     for _ in range(1000):
         victims = descendants(me)
         if not victims:
             return
-        for pid in victims:
+        running = [pid for pid, state in victims.items() if state not in STOPPED_OR_DEAD]
+        for pid in running or victims:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        time.sleep(0.01)
-        reap_any()
+                os.kill(pid, signal.SIGSTOP if running else signal.SIGKILL)
+        if not running:
+            time.sleep(0.01)
+            reap_any()
+
+
+#: States in /proc/<pid>/stat of a process that can no longer start another: stopped, traced, zombie, dead.
+STOPPED_OR_DEAD = frozenset("TtZXx")
 
 
 def reap_any() -> None:
@@ -341,11 +351,11 @@ def reap_any() -> None:
         _reaped[pid] = status
 
 
-def descendants(root: int) -> list[int]:
-    """Pids of every process whose chain of parents reaches ``root``, zombies included: a zombie may be a thread
-    group's leader whose other threads still run (and whose children still live), and killing its pid kills them;
-    one that is only waiting to be reaped is collected by the next :func:`reap_any`."""
-    parents = {}
+def descendants(root: int) -> dict[int, str]:
+    """``{pid: state}`` of every process whose chain of parents reaches ``root``, zombies included: a zombie may be
+    a thread group's leader whose other threads still run (and whose children still live), and killing its pid
+    kills them; one that is only waiting to be reaped is collected by the next :func:`reap_any`."""
+    parents, states = {}, {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
@@ -353,11 +363,11 @@ def descendants(root: int) -> list[int]:
             except OSError:
                 continue
             fields = stat[stat.rindex(")") + 2:].split()
-            parents[int(entry)] = int(fields[1])
-    found, frontier = [], {root}
+            parents[int(entry)], states[int(entry)] = int(fields[1]), fields[0]
+    found, frontier = {}, {root}
     while frontier:
         frontier = {pid for pid, parent in parents.items() if parent in frontier}
-        found += frontier
+        found.update((pid, states[pid]) for pid in frontier)
     return found
 
 
