@@ -304,12 +304,13 @@ def processes_of(uid: int, *, zombies: bool = True) -> list[int]:
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                status = Path(f"/proc/{entry}/status").read_text()
+                with open(f"/proc/{entry}/status", "rb") as stream:
+                    status = stream.read(2048)
             except OSError:
                 continue
-            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-            if int(fields.get("Uid", "-1").split()[0]) == uid and (zombies or not fields.get("State", "").strip()
-                                                                       .startswith("Z")):
+            start = status.find(b"\nUid:") + 5
+            if start > 4 and int(status[start:status.find(b"\t", start + 1)]) == uid and (
+                    zombies or b"\nState:\tZ" not in status):
                 found.append(int(entry))
     return found
 
