@@ -15,6 +15,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.batch.errors import OutputLocked
+from autograder.batch.grade import LOCK_FILE, output_lock
 from autograder.reporting.batch import read_student
 from autograder.runner.errors import WorkerError
 from autograder.runner.sandbox import FIRST_UID, detect
@@ -69,6 +71,27 @@ def test_a_slots_folder_others_may_write_is_refused(tmp_path):
     tmp_path.chmod(0o777)
     with pytest.raises(WorkerError, match="nobody else can write"):
         claim_slot(tmp_path, first=TEST_SLOTS, slots=1, wait=0)
+
+
+def test_an_output_folder_belongs_to_the_run_grading_into_it(tmp_path):
+    refused = f"output folder {tmp_path} is being graded into by another run \\(pid {os.getpid()} on .*, started "
+    with output_lock(tmp_path), pytest.raises(OutputLocked, match=refused), output_lock(tmp_path):
+        pass
+    assert list(tmp_path.iterdir()) == []  # OUT holds only what the grader writes
+
+
+def test_the_lock_of_a_killed_run_is_taken_over(tmp_path):
+    holder = subprocess.Popen([sys.executable, "-c", "import time; from pathlib import Path; "
+                               "from autograder.batch.grade import output_lock\n"
+                               f"with output_lock(Path({str(tmp_path)!r})):\n    print('held', flush=True); "
+                               "time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    with pytest.raises(OutputLocked, match=f"pid {holder.pid} "), output_lock(tmp_path):
+        pass
+    holder.kill()
+    holder.communicate()
+    with output_lock(tmp_path):
+        assert f"pid {os.getpid()} " in (tmp_path / LOCK_FILE).read_text()
 
 
 # --- two gradings at once ------------------------------------------------------------------------------------------

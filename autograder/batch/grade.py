@@ -73,20 +73,33 @@ def grade_class(submissions: str | Path, options: BatchOptions) -> BatchSummary:
 
 @contextlib.contextmanager
 def output_lock(out: Path):
-    """Hold ``OUT/.gluon-grader.lock`` while grading into ``out``; :class:`OutputLocked`, naming the other run
-    (pid, host, start time, command), when another run holds it. The kernel lets the lock go however a run ends."""
-    descriptor = os.open(Path(out) / LOCK_FILE, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
-    try:
+    """Hold ``OUT/.gluon-grader.lock`` while grading into ``out``, and remove it at the end; :class:`OutputLocked`,
+    naming the other run (pid, host, start time, command), when another run holds it. The kernel lets the lock go
+    however a run ends (a file left by a killed run is simply taken over)."""
+    path = Path(out) / LOCK_FILE
+    while True:
+        descriptor = os.open(path, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(descriptor, 4096, 0).decode("utf-8", "replace").strip()
+            os.close(descriptor)
             raise OutputLocked(Path(out), holder) from None
+        try:  # the run before may have removed the file between our open and our lock: lock the one at the path
+            same = os.stat(path).st_ino == os.fstat(descriptor).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(descriptor)
+    try:
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, (f"pid {os.getpid()} on {socket.gethostname()}, started "
                                f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')}: {' '.join(sys.argv)[:300]}\n").encode(), 0)
         yield
     finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # while still locked: a run waiting on this file retries on the path
         os.close(descriptor)
 
 
