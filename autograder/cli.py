@@ -173,7 +173,7 @@ def similarity_command(args) -> int:
 def grade_command(args) -> int:
     """``autograder grade``."""
     from . import mnist
-    from .batch.errors import ClusterUnreachable, OutputUnwritable
+    from .batch.errors import ClusterUnreachable, OutputLocked, OutputUnwritable
     from .batch.grade import BatchOptions, grade_class
     from .batch.submissions import unit_of_submissions
     from .units import UnknownUnit
@@ -193,7 +193,7 @@ def grade_command(args) -> int:
                            quiet=args.quiet, cluster=args.scheduler or args.cluster, similarity=args.similarity)
     try:
         summary = grade_class(args.submissions, options)
-    except (FileNotFoundError, ClusterUnreachable) as error:
+    except (FileNotFoundError, ClusterUnreachable, OutputLocked) as error:
         print(f"autograder: {error}", file=sys.stderr)
         return 2
     except OutputUnwritable as error:

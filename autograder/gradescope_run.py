@@ -6,12 +6,23 @@ and hidden checks, and writes ``ROOT/results/results.json`` in Gradescope's docu
 ``output`` (markdown, ``output_format: md``) and ``visibility`` (hidden checks ``after_published``: students see
 them once the grades are published); at the top ``execution_time`` in seconds and the notes. A submission
 without a notebook, or a grader that cannot start, still gets a results.json that says why.
+
+Gradescope runs this as root, in a container where bubblewrap often cannot start. Following Gradescope's advice
+(student code as an unprivileged user; the autograder's files unreadable to it), before any student code runs it
+makes ``ROOT/source`` (the hidden checks in ``instructor/``, the wheel, MNIST), ``ROOT/results``,
+``ROOT/submission`` and ``ROOT/submission_metadata.json`` root's alone (:func:`lock_down`); the notebook reads a
+public copy of MNIST and runs as a student uid of its own (bubblewrap or not). It refuses to run a notebook as root:
+without bubblewrap that takes a Python the student uid can read (Gradescope's, from setup.sh, is). results.json is
+written once the worker is closed and nothing runs as the student uid any more.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,6 +34,50 @@ from .reporting.table import points
 
 #: Gradescope's visibility of a hidden check's test: shown once the instructor publishes the grades.
 HIDDEN_VISIBILITY = "after_published"
+#: What under ROOT no student code may read or write: the autograder's files (hidden checks among them), the
+#: results, the submission as uploaded and its metadata (names and emails of the submitters).
+PRIVATE = ("source", "results", "submission", "submission_metadata.json")
+#: Why a run that would have to run student code as root refuses.
+AS_ROOT = ("The autograder is set up wrongly: it would run your notebook with the grader's rights (no sandbox, and "
+           "its Python cannot be read by an unprivileged user). Nothing was graded; tell your instructor.")
+
+
+def lock_down(root: Path) -> None:
+    """Make :data:`PRIVATE` root's alone (0700 folders, 0600 files), as root; nothing to do otherwise."""
+    if os.geteuid() != 0:
+        return
+    (root / "results").mkdir(exist_ok=True)
+    for name in PRIVATE:
+        path = root / name
+        if path.exists() and not path.is_symlink():
+            os.chown(path, 0, 0)
+            os.chmod(path, 0o700 if path.is_dir() else 0o600)
+
+
+@contextlib.contextmanager
+def public_mnist(folder: Path):
+    """MNIST's folder as student code may read it: as root, a world-readable copy (the original is in the locked
+    ``source/``), removed afterwards; else ``folder`` itself."""
+    if os.geteuid() != 0:
+        yield folder
+        return
+    copy = Path(tempfile.mkdtemp(prefix="gluon-grader-mnist-"))
+    try:
+        os.chmod(copy, 0o755)  # noqa: S103  (MNIST is public: the notebooks read it)
+        for path in folder.iterdir():
+            if path.is_file():
+                shutil.copyfile(path, copy / path.name)
+                os.chmod(copy / path.name, 0o644)
+        yield copy
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+
+
+def would_run_as_root() -> bool:
+    """Whether student code would run with the grader's rights: root, no sandbox, no student uid it can use."""
+    from .runner.sandbox import detect, student_uid
+
+    return os.geteuid() == 0 and student_uid(0, detect()) is None
 
 
 def submitted_notebook(folder: Path, unit_name: str | None) -> Path | None:
@@ -66,11 +121,15 @@ def grade_submission(root: Path, unit_name: str | None) -> dict:
         unit = unit_of(notebook, named=unit_name)
     except UnknownUnit as error:
         return failure_json(f"Your notebook could not be graded: {error}", time.monotonic() - start)
-    options = Options().with_mnist_dir(mnist.find_mnist_dir())
+    if would_run_as_root():
+        return failure_json(AS_ROOT, time.monotonic() - start)
     checks = [*unit.checks, *unit.hidden_checks]
-    with Worker(options=options) as worker:
-        graded = grade(notebook, unit, options, worker=worker, checks=checks)
-        sandbox = worker.isolation.describe()
+    with public_mnist(mnist.find_mnist_dir()) as readable:
+        options = Options().with_mnist_dir(readable)
+        # Closing the worker kills its sandbox and every process of the student uid, and waits until none is left.
+        with Worker(options=options) as worker:
+            graded = grade(notebook, unit, options, worker=worker, checks=checks)
+            sandbox = worker.isolation.describe()
     # The time shown stops where the hidden checks begin: how long the student's code took on their inputs is theirs.
     data = results_json(graded, checks, (graded.hidden_started or time.monotonic()) - start, sandbox)
     print(f"{notebook.name} (unit {unit.name}): {points(data['score'])}/"
@@ -85,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments.add_argument("--unit", metavar="NAME", help="the unit graded; default: found from the notebook")
     args = arguments.parse_args(argv)
     destination = args.root / "results" / "results.json"
+    lock_down(args.root)
     try:
         data = grade_submission(args.root, args.unit)
     except mnist.MnistNotFound as error:

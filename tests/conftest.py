@@ -40,8 +40,9 @@ EDITABLE_INSTALL = ("__editable__", "gluon_grader")
 
 @pytest.fixture(scope="session")
 def venv_with_wheel():
-    """``make(wheel, folder)``: a fresh virtual environment in ``folder`` with the grader's ``wheel`` installed by pip,
-    as a student or Gradescope's setup.sh installs it; returns its python.
+    """``make(wheel, folder[, base])``: a fresh virtual environment in ``folder`` (made by the Python ``base``, this
+    one by default) with the grader's ``wheel`` installed by pip, as a student or Gradescope's setup.sh installs it;
+    returns its python.
 
     The dependencies (MXNet, NumPy, nbgrader, ...) are hard links to this .venv's, minus the kit's own editable
     install, so it takes seconds and no network: the only grader in the new environment is the wheel's.
@@ -50,8 +51,8 @@ def venv_with_wheel():
     import sys
     import sysconfig
 
-    def make(wheel: Path, folder: Path) -> Path:
-        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True, timeout=120)
+    def make(wheel: Path, folder: Path, base: str = sys.executable) -> Path:
+        subprocess.run([base, "-m", "venv", "--without-pip", str(folder)], check=True, timeout=120)
         python = folder / "bin" / "python"
         site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                                    capture_output=True, text=True, check=True).stdout.strip())

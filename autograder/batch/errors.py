@@ -1,4 +1,5 @@
-"""Why a batch stops before its end: an output folder it cannot write, a Dask scheduler it cannot reach."""
+"""Why a batch stops before its end: an output folder it cannot write or another run holds, a Dask scheduler it
+cannot reach."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,6 +17,15 @@ class OutputUnwritable(Exception):
         super().__init__(f"cannot write the output folder {out}: {error.strerror or error} ({where}). The batch "
                          "stopped; every result written so far is whole. Free space or make the folder writable "
                          "(or choose another --out), then run the same command again.")
+
+
+class OutputLocked(Exception):
+    """Another run is grading into the same output folder: this one grades nothing (two runs would grade the
+    same students twice, and the class files would be whichever run wrote last)."""
+
+    def __init__(self, out: Path, holder: str):
+        super().__init__(f"the output folder {out} is being graded into by another run ({holder or 'details unknown'}"
+                         "). Nothing was graded; wait until it ends, or choose another --out.")
 
 
 class ClusterUnreachable(Exception):

@@ -7,6 +7,11 @@ submissions being graded right then.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+import socket
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,12 +22,14 @@ from ..results import SubmissionResult
 from ..runner.judges import FAULT_BOUND
 from ..runner.sandbox import Isolation, detect
 from ..similarity import class_similarity
-from .errors import OutputUnwritable
+from .errors import OutputLocked, OutputUnwritable
 from .scheduler import BatchOptions, Scheduler, missing
 from .submissions import Submission, discover
 
 #: The file written (then removed) in OUT before grading, to learn at once whether OUT can be written.
 PROBE_FILE = ".gluon-grader-write-check"
+#: The lock file of the run grading into OUT (``flock``ed while it runs; says which run it is).
+LOCK_FILE = ".gluon-grader.lock"
 
 
 @dataclass
@@ -54,15 +61,48 @@ def grade_class(submissions: str | Path, options: BatchOptions) -> BatchSummary:
     isolation = detect()
     everyone = discover(submissions, options.unit.name)
     check_writable(options.out)
-    todo = everyone if options.force else [s for s in everyone if not already_graded(options.out, s)]
-    scheduler = run_all(todo, options, isolation)
-    results = [read_student(options.out, s.student) or missing(s, isolation, options.unit) for s in everyone]
-    similar = class_similarity(everyone, options.unit) if options.similarity else None  # judge side: nothing runs
-    try:
-        write_outputs(options.out, results, similar)
-    except OSError as error:
-        raise OutputUnwritable(options.out, error) from None
+    with output_lock(options.out):
+        todo = everyone if options.force else [s for s in everyone if not already_graded(options.out, s)]
+        scheduler = run_all(todo, options, isolation)
+        results = [read_student(options.out, s.student) or missing(s, isolation, options.unit) for s in everyone]
+        similar = class_similarity(everyone, options.unit) if options.similarity else None  # judge side: nothing runs
+        try:
+            write_outputs(options.out, results, similar)
+        except OSError as error:
+            raise OutputUnwritable(options.out, error) from None
     return BatchSummary(results, scheduler.done, isolation, time.monotonic() - started, scheduler.regraded)
+
+
+@contextlib.contextmanager
+def output_lock(out: Path):
+    """Hold ``OUT/.gluon-grader.lock`` while grading into ``out``, and remove it at the end; :class:`OutputLocked`,
+    naming the other run (pid, host, start time, command), when another run holds it. The kernel lets the lock go
+    however a run ends (a file left by a killed run is simply taken over)."""
+    path = Path(out) / LOCK_FILE
+    while True:
+        descriptor = os.open(path, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(descriptor, 4096, 0).decode("utf-8", "replace").strip()
+            os.close(descriptor)
+            raise OutputLocked(Path(out), holder) from None
+        try:  # the run before may have removed the file between our open and our lock: lock the one at the path
+            same = os.stat(path).st_ino == os.fstat(descriptor).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(descriptor)
+    try:
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, (f"pid {os.getpid()} on {socket.gethostname()}, started "
+                               f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')}: {' '.join(sys.argv)[:300]}\n").encode(), 0)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # while still locked: a run waiting on this file retries on the path
+        os.close(descriptor)
 
 
 def already_graded(out: Path, submission: Submission) -> bool:

@@ -14,8 +14,9 @@ _worker: Worker | None = None
 _options: Options | None = None
 
 
-def start_judge(slot: int, options: Options) -> Worker:
-    """Make this process's worker in ``slot`` (it decides the student uid); return it."""
+def start_judge(slot: int | None, options: Options) -> Worker:
+    """Make this process's worker in ``slot`` (it decides the student uid; None: the worker claims a free one from
+    the host's allocator when it starts); return it."""
     global _worker, _options
     _worker, _options = Worker(slot, options=options), options
     return _worker

@@ -50,11 +50,13 @@ KILL_JUDGE_FOR = "GLUON_GRADER_TEST_KILL_JUDGE_FOR"
 
 class Judge(JudgeProcess):
     """One judge process of the batch (spawned, so nothing of the batch's state is shared) and the submission it
-    holds. A replacement takes the same slot, hence the same student uid."""
+    holds. Its student uid is claimed by the judge itself from the host's allocator (:mod:`..runner.slots`), so
+    two batches (or a batch and a self-check) on one host never share one; a replacement claims a free one, and
+    the claim kills whatever the dead judge's sandbox left running as it."""
 
-    def __init__(self, context, slot: int, options: BatchOptions, idle_deaths: int = 0):
-        self.slot = slot
-        super().__init__(context, f"gluon-grader-judge-{slot}", judge_main, (slot, options.options, options.unit),
+    def __init__(self, context, number: int, options: BatchOptions, idle_deaths: int = 0):
+        self.number = number
+        super().__init__(context, f"gluon-grader-judge-{number}", judge_main, (options.options, options.unit),
                          idle_deaths)
 
     def give(self, submission: Submission) -> None:
@@ -81,8 +83,8 @@ class Scheduler:
     def run(self, bar) -> None:
         """Grade the whole queue, then settle what could not be; the judges are stopped however it ends."""
         context = multiprocessing.get_context("spawn")
-        self.judges = [Judge(context, slot, self.options) for slot in range(max(1, min(self.options.jobs,
-                                                                                       len(self.queue))))]
+        self.judges = [Judge(context, number, self.options) for number in range(max(1, min(self.options.jobs,
+                                                                                             len(self.queue))))]
         try:
             while self.queue or self.busy():
                 self.hand_out()
@@ -131,7 +133,7 @@ class Scheduler:
         self.record(result, bar)
 
     def replace(self, judge: Judge, context) -> None:
-        """A new judge in the dead one's slot (unless it keeps dying idle); what it held is graded again."""
+        """A new judge in the dead one's place (unless it keeps dying idle); what it held is graded again."""
         ending = judge.ending()
         judge.stop()
         self.judges.remove(judge)
@@ -141,7 +143,7 @@ class Scheduler:
         else:
             idle_deaths = judge.idle_deaths + 1
         if idle_deaths < IDLE_DEATHS:
-            self.judges.append(Judge(context, judge.slot, self.options, idle_deaths))
+            self.judges.append(Judge(context, judge.number, self.options, idle_deaths))
 
     def fault(self, submission: Submission, what: str) -> None:
         """Note a grader fault met by ``submission``: grade it again next, or put it aside at the bound."""
@@ -188,10 +190,10 @@ class Scheduler:
         return {submission.student: faults for submission, faults in self.faults.items()}
 
 
-def judge_main(connection, slot: int, options: Options, unit) -> None:
+def judge_main(connection, options: Options, unit) -> None:
     """A judge process: grade each submission the batch hands over, one at a time, until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle: it stops the judges itself
-    start_judge(slot, options)
+    start_judge(None, options)
     for number in itertools.count():
         try:
             submission = connection.recv()

@@ -141,7 +141,8 @@ def bubblewrap_options(limits: Limits, mnist_dir: str | None) -> list[str]:
 
 
 def cap_add(*capabilities: str) -> list[str]:
-    """``--cap-add`` options: the zygote may switch to the student uid, kill and clean up after it."""
+    """``--cap-add`` options: the zygote may switch to the student uid, kill and clean up after it. The student's
+    process drops them all: it becomes an unprivileged uid (or clears them itself) with no_new_privs set."""
     return [option for capability in capabilities for option in ("--cap-add", capability)]
 
 

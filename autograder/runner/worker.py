@@ -14,8 +14,12 @@ from .. import protocol
 from ..contract import Event, ProbeRequest, Status, checked_reply, reply
 from ..options import Options
 from . import channel
+from .errors import WorkerError
 from .sandbox import MNIST, Isolation, Limits, detect, plain_environment, scratch_root, zygote_argv, zygote_settings
+from .slots import claim_slot, release_slot, sweep_slot
 from .zygote import GRADER_FAILED, OUT_OF_MEMORY
+
+__all__ = ["MAX_NOTEBOOK_BYTES", "RemoteSubject", "SandboxLost", "Worker", "WorkerError"]
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20
 #: What the grader is doing during probes that run no code of the student's, in the student's words.
@@ -24,27 +28,34 @@ START_TIMEOUT = 120.0
 FINISH_GRACE = 10.0
 
 
-class WorkerError(RuntimeError):
-    """The grader's own machinery failed (the zygote would not start or stopped answering)."""
-
-
 class SandboxLost(WorkerError):
     """The zygote ended while a submission was in flight: what the checks saw after that is not the notebook's
     doing, so the submission must be graded again (on a fresh zygote), never recorded from the half that ran."""
 
 
 class Worker:
-    """One warm zygote (MXNet imported, sandboxed when possible), started on first use and after a crash."""
+    """One warm zygote (MXNet imported, sandboxed when possible), started on first use and after a crash.
 
-    def __init__(self, slot: int = 0, *, options: Options | None = None, isolation: Isolation | None = None):
+    ``slot`` decides the student uid; None (the default) claims a free one from the host's allocator
+    (:mod:`.slots`) when the zygote starts, and lets it go when it is closed (as root: otherwise there is no uid
+    to switch to).
+    """
+
+    def __init__(self, slot: int | None = None, *, options: Options | None = None,
+                 isolation: Isolation | None = None):
         options = options or Options()
         self.slot, self.limits, self.mnist_dir = slot, options.limits, options.mnist_dir
+        self._slot_lock: int | None = None
         self.isolation = isolation or detect()
         self.cell_timeout, self.probe_timeout = min(options.cell_timeout, options.timeout), options.probe_timeout
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         """Start the zygote and wait until it has MXNet loaded."""
+        if self.slot is None and os.geteuid() == 0:
+            self.slot, self._slot_lock = claim_slot()
+        elif self.slot is None:  # no uid to switch to: every submission runs as the grader's user anyway
+            self.slot = 0
         to_zygote_r, self._to_zygote = channel.pipe()
         self._from_zygote, from_zygote_w = channel.pipe()
         root, self._host_scratch = scratch_root(self.isolation)
@@ -111,12 +122,17 @@ class Worker:
         if self.process is not None:
             kill_group(self.process)
             self.process = None
+            if self._slot_lock is None and self.slot is not None:  # a slot its owner holds: left clean for it
+                sweep_slot(self.slot)
             for fd in (self._to_zygote, self._from_zygote):
                 with suppress(OSError):
                     os.close(fd)
         if getattr(self, "_host_scratch", None):
             shutil.rmtree(self._host_scratch, ignore_errors=True)
             self._host_scratch = None
+        if self._slot_lock is not None:  # nothing of ours may run as the uid once the slot is someone else's
+            release_slot(self.slot, self._slot_lock)
+            self.slot, self._slot_lock = None, None
 
     def __enter__(self):
         return self

@@ -4,8 +4,25 @@
 ``settings["out_fd"]``. For each job it writes the notebook into a fresh scratch folder, forks a child that drops
 to the student's uid under resource limits and runs :func:`autograder.runner.server.serve`, relays frames
 between judge and child (re-tagging the child's as ``C``), and when the child ends or the judge says ``stop``,
-kills every process the submission left behind (the zygote is their subreaper), wipes the scratch folder and
-reports ``finished`` with the child's exit status.
+kills every process the submission left behind, wipes the scratch folder and reports ``finished`` with the
+child's exit status.
+
+One submission, one lifetime: every process a submission starts dies with it, whatever it does (threads, a main
+thread that exits alone and leaves a zombie leader, ``setsid``, double forks, ``SYS_exit``, ignored signals):
+
+- *The student uid killed whole* (a grader running as root: the uid is this worker's alone on the host, claimed
+  from :mod:`.slots`): a helper that becomes that uid sends ``kill(-1, SIGKILL)``, which the kernel delivers to
+  every process of the uid under one lock (a fork racing it fails), and the zygote waits until ``/proc`` shows
+  none of them, zombies included. Nothing the submission started can change its uid (no_new_privs, no
+  capabilities), so nothing escapes this.
+- *Every descendant* found in ``/proc`` (zombie leaders included: their live threads and children die with their
+  pid), killed and reaped, the zygote being their subreaper: what a grader that is not root has (bubblewrap's PID
+  namespace then keeps them inside the sandbox, and they die with it at the latest).
+
+Not a PID namespace per submission: MXNet's fork handlers restart its engine threads in the forking process, and a
+process that has made a PID namespace for its children can no longer start threads (``clone(CLONE_THREAD)``
+fails with EINVAL), so the zygote or any keeper between it and the subject aborts; Gradescope's container
+(Docker's seccomp profile) refuses ``unshare(CLONE_NEWPID)`` in any case.
 """
 from __future__ import annotations
 
@@ -20,6 +37,7 @@ import resource
 import select
 import shutil
 import signal
+import struct
 import sys
 import tempfile
 import time
@@ -27,7 +45,10 @@ from pathlib import Path
 
 from . import channel
 
-PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 4, 36, 38
+#: How long the zygote waits for a submission's processes to be gone before it reports them as left over.
+END_SECONDS = 10.0
+
 #: Exit codes of a child whose own (grader) side failed: in general, or for want of memory.
 GRADER_FAILED, OUT_OF_MEMORY = 70, 71
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -90,12 +111,12 @@ def run_job(job: dict, number: int, judge: channel.FrameReader, settings: dict, 
     try:
         reason = relay(judge, pid, request_w, reply_r, settings)
     finally:
-        kill_descendants()
+        left = end_submission(settings.get("uid"))
         status = reap(pid)
         os.close(request_w)
         os.close(reply_r)
         wipe(scratch, settings)
-    return {"reason": reason, **status}
+    return {"reason": reason, **status, **({"left": left} if left else {})}
 
 
 def child(job, settings, baseline, scratch: Path, notebook: Path, request_fd: int, reply_fd: int):
@@ -110,7 +131,9 @@ def child(job, settings, baseline, scratch: Path, notebook: Path, request_fd: in
             os.dup2(null, fd)
         restore_fatal_signals()
         apply_limits(job["limits"], baseline, settings)
+        prctl(PR_SET_NO_NEW_PRIVS, 1)  # no setuid program or file capability gives the student more rights
         drop_privileges(settings)
+        drop_capabilities()
         enter(scratch)
         from . import server
 
@@ -161,6 +184,15 @@ def drop_privileges(settings: dict) -> None:
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
+
+
+def drop_capabilities() -> None:
+    """Clear every capability (a non-root grader's sandbox gives the zygote some in its user namespace, and
+    without a student uid to become the child would keep them)."""
+    header = struct.pack("Ii", 0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+    data = ctypes.create_string_buffer(24)  # two empty __user_cap_data_struct: effective, permitted, inheritable
+    if _libc.capset(ctypes.c_char_p(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capset")
 
 
 def enter(scratch: Path) -> None:
@@ -232,18 +264,80 @@ def reap(pid: int) -> dict:
     return {"exit": os.WEXITSTATUS(status), "signal": None}
 
 
+def end_submission(uid: int | None) -> int:
+    """Kill every process of the submission and wait until they are gone; how many were still there at the end
+    (0: none; the zygote says so in its report otherwise)."""
+    if uid is not None and os.geteuid() == 0:
+        kill_uid(uid)
+    kill_descendants()
+    if uid is None or os.geteuid() != 0:
+        return 0
+    deadline = time.monotonic() + END_SECONDS
+    while (left := processes_of(uid)) and time.monotonic() < deadline:
+        kill_uid(uid)
+        time.sleep(0.01)
+        reap_any()
+    return len(left)
+
+
+def kill_uid(uid: int) -> None:
+    """SIGKILL every process running as ``uid`` (in this PID namespace and below), all at once: a forked helper
+    becomes ``uid`` and sends ``kill(-1, SIGKILL)``, which the kernel delivers to all of them under one lock, so
+    none can fork a new one past it."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(-1, signal.SIGKILL)
+        except BaseException:  # noqa: BLE001, S110  (never return into the zygote)
+            pass
+        os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def processes_of(uid: int, *, zombies: bool = True) -> list[int]:
+    """Pids of every process whose real uid is ``uid`` (zombies too, unless ``zombies`` is false)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/status", "rb") as stream:
+                    status = stream.read(2048)
+            except OSError:
+                continue
+            start = status.find(b"\nUid:") + 5
+            if start > 4 and int(status[start:status.find(b"\t", start + 1)]) == uid and (
+                    zombies or b"\nState:\tZ" not in status):
+                found.append(int(entry))
+    return found
+
+
 def kill_descendants() -> None:
-    """SIGKILL every process below the zygote until none is left, reaping as we go."""
+    """Stop, then kill, every process below the zygote until none is left, reaping as we go.
+
+    Stopped first, all of them (SIGSTOP cannot be caught or ignored, and a stopped process cannot fork): a process
+    that keeps forking and exiting gets a new pid faster than one walk of ``/proc`` can kill it, but each walk
+    stops every one it finds, until a walk finds none still running; then all of them are killed.
+    """
     me = os.getpid()
     for _ in range(1000):
         victims = descendants(me)
         if not victims:
             return
-        for pid in victims:
+        running = [pid for pid, state in victims.items() if state not in STOPPED_OR_DEAD]
+        for pid in running or victims:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        time.sleep(0.01)
-        reap_any()
+                os.kill(pid, signal.SIGSTOP if running else signal.SIGKILL)
+        if not running:
+            time.sleep(0.01)
+            reap_any()
+
+
+#: States in /proc/<pid>/stat of a process that can no longer start another: stopped, traced, zombie, dead.
+STOPPED_OR_DEAD = frozenset("TtZXx")
 
 
 def reap_any() -> None:
@@ -258,9 +352,11 @@ def reap_any() -> None:
         _reaped[pid] = status
 
 
-def descendants(root: int) -> list[int]:
-    """Pids of every live process whose chain of parents reaches ``root``."""
-    parents = {}
+def descendants(root: int) -> dict[int, str]:
+    """``{pid: state}`` of every process whose chain of parents reaches ``root``, zombies included: a zombie may be
+    a thread group's leader whose other threads still run (and whose children still live), and killing its pid
+    kills them; one that is only waiting to be reaped is collected by the next :func:`reap_any`."""
+    parents, states = {}, {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
@@ -268,12 +364,11 @@ def descendants(root: int) -> list[int]:
             except OSError:
                 continue
             fields = stat[stat.rindex(")") + 2:].split()
-            if fields[0] != "Z":
-                parents[int(entry)] = int(fields[1])
-    found, frontier = [], {root}
+            parents[int(entry)], states[int(entry)] = int(fields[1]), fields[0]
+    found, frontier = {}, {root}
     while frontier:
         frontier = {pid for pid, parent in parents.items() if parent in frontier}
-        found += frontier
+        found.update((pid, states[pid]) for pid in frontier)
     return found
 
 
