@@ -65,3 +65,75 @@ def test_no_mutant_is_given_another_exercises_named_mistake(mnist_dir):
             foreign = [hint for exercises, _, hint in NAMED_MISTAKES
                        if exercise_of[check_id] not in exercises and hint in result.feedback]
             assert not foreign, (param.id, check_id, foreign)
+
+
+# --- custom_layers: a hint chosen by the exercise and the step, then MXNet's words --------------------------------
+
+def evidence(case_id: str, exercise: str, stage: str, message: str, must: str, must_not: tuple):
+    """An error of ``exercise`` in ``stage``: its hint must say ``must`` and none of ``must_not``."""
+    return pytest.param(exercise, stage, message, must, must_not, id=case_id)
+
+
+PLUS = ("Error in operator mydense0__plus0: Check failed: assign(&dattr, vec.at(i)): Incompatible attr in node "
+        "mydense0__plus0 at 1-th input: expected [4,5], got [5]")
+MINUS = ("Error in operator centeredlayer0__minus0: Check failed: assign(&dattr, vec.at(i)): Incompatible attr in "
+         "node centeredlayer0__minus0 at 1-th input: expected [4,3,5], got [1]")
+DOT = ("Deferred initialization failed because shape cannot be inferred. MXNetError: Error in operator "
+       "mydense0_dot0: Check failed: dim_size_is_known(*it): Shape dim size cannot be a negative value -1")
+UNINITIALIZED = "Parameter 'sequential0_dense1_weight' has not been initialized."
+
+CUSTOM_LAYERS_EVIDENCE = [
+    evidence("MyDense-dot-plus-bias-hybridized", "MyDense", "MyDense(5, in_units=6).hybridize(), then the same "
+             "forward pass again", PLUS, "F.broadcast_add(..., bias)", ("x.mean()", "F.broadcast_sub")),
+    evidence("CenteredLayer-x-minus-mean-hybridized", "CenteredLayer", "CenteredLayer().hybridize(), then the same "
+             "call again", MINUS, "x - x.mean()", ("bias", "F.dot")),
+    evidence("build_tied_mlp-broadcast-words-are-not-CenteredLayer", "build_tied_mlp", "the forward pass net(x)", MINUS,
+             "try the same call", ("x.mean()", "bias")),
+    evidence("MyDense-dot-with-in_units-deferred", "MyDense",
+             "the first forward pass of MyDense(5, in_units=0) on x of shape (4, 2, 3)", DOT,
+             "F.dot cannot infer", ("allow_deferred_init", "x.mean()")),
+    evidence("MyDense-dot-with-in_units-given-infers-nothing", "MyDense", "the first forward pass of MyDense(5, "
+             "in_units=6) on x of shape (4, 2, 3)", "Operator `_np_dot` ... received a legacy ndarray",
+             "try the same call", ("F.dot cannot infer", "deferred")),
+    evidence("build_tied_mlp-uninitialized-is-no-self.params.get", "build_tied_mlp",
+             "the forward pass net(x) with x of shape (16, 1, 28, 28)", UNINITIALIZED,
+             "try the same call", ("self.params.get", "gluon.Parameter")),
+    evidence("MyDense-uninitialized-is-a-loose-parameter", "MyDense",
+             "the first forward pass of MyDense(5, in_units=6)",
+             "Parameter 'weight' has not been initialized.", "self.params.get", ("allow_deferred_init", "F.dot")),
+    evidence("CenteredLayer-mean-along-a-missing-axis", "CenteredLayer", "CenteredLayer()(x) with x of shape (1,)",
+             "Check failed: axes[axes.ndim()-1] < ishape.ndim() (1 vs. 1) : Reduction axis 1 Exceeds input "
+             "dimensions [1]", "with no axis", ("read the error above", "broadcast implicitly")),
+    evidence("build_custom_mlp-nd-in-a-hybrid-net", "build_custom_mlp", "net.hybridize(), then the same forward pass",
+             "Argument data must have NDArray type, but got <Symbol dense0_fwd>", "through F", ("x.mean()", "bias")),
+]
+
+
+@pytest.mark.parametrize(("exercise", "stage", "message", "must", "must_not"), CUSTOM_LAYERS_EVIDENCE)
+def test_a_custom_layers_hint_follows_the_exercise_and_the_step(exercise, stage, message, must, must_not):
+    from autograder.units.custom_layers.checks.shared import error_hint
+
+    hint = error_hint(message, exercise, stage).casefold()
+    assert must.casefold() in hint, hint
+    assert not [words for words in must_not if words.casefold() in hint], hint
+
+
+GRAPH_ERRORS = [
+    pytest.param("MyDense", "elemwise_add on shapes (4, 5) and (5,): Incompatible attr in node (symbols do not "
+                 "broadcast implicitly)", "F.broadcast_add(..., bias)", ("x.mean()",), id="MyDense-add"),
+    pytest.param("MyDense", "elemwise_sub on shapes (4, 5) and (5,): Incompatible attr in node (symbols do not "
+                 "broadcast implicitly)", "F.broadcast_sub(a, b)", ("x.mean()", "bias"), id="MyDense-sub"),
+    pytest.param("CenteredLayer", "elemwise_sub on shapes (4, 3, 5) and (1,): Incompatible attr in node (symbols do "
+                 "not broadcast implicitly)", "x - x.mean()", ("bias",), id="CenteredLayer-sub"),
+    pytest.param("build_custom_mlp", "elemwise_add on shapes (4, 5) and (5,): Incompatible attr in node (symbols do "
+                 "not broadcast implicitly)", "F.broadcast_add(a, b)", ("bias", "x.mean()"), id="build_custom_mlp-add"),
+]
+
+
+@pytest.mark.parametrize(("exercise", "message", "must", "must_not"), GRAPH_ERRORS)
+def test_a_graph_hint_names_the_operator_the_exercise_used(exercise, message, must, must_not):
+    from autograder.units.custom_layers.checks.shared import graph_hint
+
+    hint = graph_hint(message, exercise).casefold()
+    assert must.casefold() in hint, hint
+    assert not [words for words in must_not if words.casefold() in hint], hint
