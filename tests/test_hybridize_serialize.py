@@ -71,6 +71,11 @@ MUTANTS = [
                 x = nd.relu(getattr(self, f"hidden{index}")(x))
             return self.output(x)
         """, ids("HybridMLP", "hybridized", "symbol", "any_widths"), "F.relu(x), not nd.relu(x)"),
+    case("HybridMLP-F.npx.relu", "HybridMLP", HYBRID_HEAD + """
+            for index in range(self.depth):
+                x = F.npx.relu(getattr(self, f"hidden{index}")(x))
+            return self.output(x)
+        """, every("HybridMLP"), "F.npx.relu"),
     case("HybridMLP-HybridSequential-built-in", "HybridMLP", """
         class HybridMLP(nn.HybridSequential):
             def __init__(self, hidden=(128, 64), num_outputs=10, **kwargs):
@@ -122,6 +127,12 @@ MUTANTS = [
             net.export(path, epoch=0)
             return path + "-symbol.json", path + "-0000.params"
         """, every("export_model"), "run the batch through the hybridized net once"),
+    case("export_model-no-hybridize", "export_model", """
+        def export_model(net, path, batch):
+            net(batch)
+            net.export(path, epoch=0)
+            return path + "-symbol.json", path + "-0000.params"
+        """, every("export_model"), "call net.hybridize() before the forward pass"),
     case("export_model-epoch-1", "export_model", """
         def export_model(net, path, batch):
             net.hybridize()
@@ -169,6 +180,20 @@ MUTANTS = [
             count += data.shape[0]
         return total / count
         """, ids("train_epoch", "parameters_step"), "trainer.step(1)"),
+    case("train_epoch-fixed-batch-size", "train_epoch", """
+        batch_size = 64
+
+        def train_epoch(net, trainer, batches, loss_fn):
+            total, count = 0.0, 0
+            for data, label in batches:
+                with autograd.record():
+                    loss = loss_fn(net(data), label)
+                loss.backward()
+                trainer.step(batch_size)
+                total += loss.sum().asscalar()
+                count += data.shape[0]
+            return total / count
+        """, ids("train_epoch", "parameters_step"), "divides by a fixed batch size (64)"),
     case("train_epoch-mean-of-batch-means", "train_epoch", TRAIN_HEAD + """
             with autograd.record():
                 loss = loss_fn(net(data), label)
@@ -222,6 +247,14 @@ MUTANTS = [
             count += 1
         return float(correct / count)
         """, every("evaluate_accuracy"), "mean of the batches' accuracies"),
+    case("evaluate_accuracy-metric-never-reset", "evaluate_accuracy", """
+        metric = mx.metric.Accuracy()
+
+        def evaluate_accuracy(net, batches):
+            for data, label in batches:
+                metric.update(labels=label, preds=net(data))
+            return metric.get()[1]
+        """, every("evaluate_accuracy"), "metric.reset()"),
     case("evaluate_accuracy-returns-zero", "evaluate_accuracy", """
         def evaluate_accuracy(net, batches):
             return 0.0

@@ -4,8 +4,10 @@ checkpoints of parameters and trainer state).
 
 Every fact about its exercises is here, in course order; checks are in ``checks/`` (one module per exercise), what
 runs beside the student's code in ``probes.py``, hidden checks in ``instructor/hybridize_serialize.py``. This is the
-first unit whose checks train: every training probe takes a few steps of a small net on a few MNIST batches, with
-fixed seeds, and the judge recomputes (or bounds) the numbers it gets back.
+first unit whose checks train, and the first that follows the trust model throughout: the judge chooses every input
+(MNIST batches it reads itself, parameter values, the files to import or resume from), the probes only call the
+student's code on them, and the judge recomputes every expected value on its side (NumPy, or its own MXNet in a
+process the student's code never ran in).
 """
 from ...units import Exercise, Unit
 

@@ -1,18 +1,19 @@
-"""The hybridize_serialize unit's probes: run the student's HybridMLP imperatively, hybridized and on a Symbol; export,
-import, train, evaluate and checkpoint with the student's functions; report what MXNet shows, as plain data.
+"""The hybridize_serialize unit's probes: hand the judge's inputs to the student's code and send back what it gave.
 
-Probes never judge. Nets that an exercise takes as *input* (every exercise but ``HybridMLP``) are built here by the
-kit, and the other half of a pair (the loader of ``save_checkpoint``, the saver of ``load_checkpoint``, the exporter
-of ``import_model``) is the kit's own, so that one wrong answer never costs points in another exercise.
+The judge owns every input and every expected value: it sends the images, labels, parameter values and (for
+``import_model`` and ``load_checkpoint``) the files, as plain arrays; a probe only builds a net of those values,
+calls the student's function on them and returns plain data: the student's outputs, the parameters the net holds
+afterwards, the symbol as JSON text, the bytes of the files the student's code wrote, what an error said. It draws
+nothing, compares nothing and keeps nothing of the kit's for the judge: everything in this process is the
+student's (numpy, mxnet, this module), so the judge recomputes and reads all of it on its own side.
 
-Training is small and deterministic: a net with one narrow hidden layer, a few MNIST batches, seeds fixed by the
-judge (``mx.random.seed`` and ``np.random.seed``). The probe returns the parameters before and after, so the judge
-recomputes what one epoch of SGD must give.
+Nets that an exercise takes as *input* are built here by the kit from the judge's values, and the other half of a
+pair (the loader of ``save_checkpoint``, the saver of ``load_checkpoint``, the exporter of ``import_model``) is the
+judge's, so that one wrong answer never costs points in another exercise.
 """
 from __future__ import annotations
 
 import functools
-import itertools
 import warnings
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from ...subject.describe import as_plain_value, call_text, type_names, written_m
 from ...subject.probing import ProbeContext, probe
 
 HYBRID_BLOCK = "mxnet.gluon.block.HybridBlock"
+#: The largest file of the student's whose bytes a probe sends back (a net of this unit's is far smaller).
+MAX_FILE_BYTES = 8 * 2**20
 
 
 # --- describing what the student made -------------------------------------------------------------------
@@ -63,43 +66,39 @@ def files_beside(path) -> list[str]:
                   if entry.name.startswith(path.name))
 
 
+def file_bytes(path: Path, limit: int = MAX_FILE_BYTES):
+    """The bytes of a file the student's code wrote, as a uint8 array (None when absent or too large)."""
+    try:
+        if not path.is_file() or path.stat().st_size > limit:
+            return None
+        return np.frombuffer(path.read_bytes(), dtype=np.uint8)
+    except OSError:
+        return None
+
+
 # --- inputs and kit-made nets ----------------------------------------------------------------------------
 
 def array_of(values: np.ndarray):
-    """``values`` as a classic NDArray of the same dtype."""
+    """``values`` (sent by the judge) as a classic NDArray of the same dtype."""
     return nd.array(values, dtype=values.dtype)
 
 
-def images(ctx: ProbeContext, start: int, rows: int):
-    """MNIST images ``start`` to ``start + rows`` as an NDArray (the probe's MNIST is its first 256 images)."""
-    return array_of(ctx.mnist_images(start + rows)[start:])
+def batches_of(batches: list) -> list:
+    """The judge's ``[[images, labels], ...]`` as ``(data, label)`` NDArray pairs, as mnist_batches gives them."""
+    return [(array_of(data), array_of(label)) for data, label in batches]
 
 
-def mnist_batches(ctx: ProbeContext, sizes: list, label_dtype: str = "int32") -> list:
-    """Consecutive MNIST ``(data, label)`` batches of the given sizes, labels as ``mnist_batches`` gives them."""
-    total = sum(sizes)
-    pixels, labels = ctx.mnist_images(total), ctx.mnist_labels(total).astype(label_dtype)
-    edges = np.cumsum([0, *sizes])
-    return [(array_of(pixels[a:b]), array_of(labels[a:b])) for a, b in itertools.pairwise(edges)]
-
-
-def kit_net(hidden, num_outputs: int = 10, in_units: int = 784) -> nn.HybridSequential:
-    """The kit's MLP (ReLU hidden layers, a linear output), shapes given so that initialize() allocates at once."""
+def kit_net(hidden, values: list, num_outputs: int = 10, in_units: int = 784) -> nn.HybridSequential:
+    """The kit's MLP (ReLU hidden layers, a linear output) holding the judge's parameter values."""
     net = nn.HybridSequential()
     with net.name_scope():
         for units in hidden:
             net.add(nn.Dense(units, activation="relu", in_units=in_units))
             in_units = units
         net.add(nn.Dense(num_outputs, in_units=in_units))
-    return net
-
-
-def seeded_net(hidden, seed: int, num_outputs: int = 10) -> nn.HybridSequential:
-    """A kit net initialized from fixed seeds (Xavier, so that a few steps of training move it visibly)."""
-    mx.random.seed(seed)
-    np.random.seed(seed)
-    net = kit_net(hidden, num_outputs)
-    net.initialize(mx.init.Xavier(magnitude=2.24))
+    net.initialize()
+    for param, value in zip(net.collect_params().values(), values, strict=True):
+        param.set_data(array_of(value))
     return net
 
 
@@ -133,188 +132,173 @@ def quiet(function):
     return run
 
 
+def param_shapes(net) -> list[dict]:
+    """Name and shape of every parameter of ``net``, in collect_params() order, and whether it has data."""
+    return [{**state, "value": None} for state in param_values(net)]
+
+
 @probe
 @quiet
-def hybrid_mlp(ctx: ProbeContext, kwargs: dict, rows: int, seed: int = 0) -> dict:
-    """Build the student's HybridMLP, run a batch imperatively, then hybridized, then call it on a Symbol."""
+def hybrid_mlp(ctx: ProbeContext, kwargs: dict, x: np.ndarray, values: list | None = None, key: str = "") -> dict:
+    """Build the student's HybridMLP and run the judge's batch ``x`` through it once (its parameters' names and
+    shapes); with ``values``, give its parameters those values (in collect_params() order), run ``x`` again, then
+    hybridize, run it hybridized and call it on ``mx.sym.var('data')``, returning that Symbol as JSON text."""
     cls = ctx.student("HybridMLP")
     reply = ctx.reply
     reply["class"] = class_facts(cls)
     call = call_text("HybridMLP", kwargs)
     with ctx.stage(f"calling {call}"):
-        net = cls(**{key: tuple(value) if isinstance(value, list) else value for key, value in kwargs.items()})
+        net = cls(**{name: tuple(value) if isinstance(value, list) else value for name, value in kwargs.items()})
     reply.update(call=call, types=type_names(net))
     if not isinstance(net, gluon.HybridBlock):
         return reply
     with ctx.stage(f"reading the prefix of the net {call} returned"):
         reply["prefix"] = str(net.prefix)
-    mx.random.seed(seed)
     with ctx.stage("net.initialize(mx.init.Xavier())"):
         net.initialize(mx.init.Xavier(magnitude=2.24))
-    x = images(ctx, 0, rows)
-    with ctx.stage(f"the forward pass net(x) before hybridize(), with x of shape {x.shape}"):
-        y = net(x)
-    reply.update(input=x.asnumpy(), output=as_plain_value(y))
+    batch = array_of(x)
+    with ctx.stage(f"the forward pass net(x) before hybridize(), with x of shape {batch.shape}"):
+        net(batch)
     with ctx.stage("net.collect_params() after the first batch"):
-        reply["after_forward"] = param_values(net)
+        reply["shapes"] = param_shapes(net)
+    if values is None:
+        return reply
+    with ctx.stage("net.collect_params() after the first batch"):
+        params = list(net.collect_params().values())
+    if [tuple(state["shape"]) for state in reply["shapes"]] != [tuple(value.shape) for value in values]:
+        reply["assigned"] = False
+        return reply
+    with ctx.stage("giving the net's parameters new values with param.set_data(...)"):
+        for param, value in zip(params, values, strict=True):
+            param.set_data(array_of(value))
+    reply["assigned"] = True
+    with ctx.stage(f"the forward pass net(x) before hybridize(), with x of shape {batch.shape}"):
+        reply["output"] = as_plain_value(net(batch))
     with ctx.stage("net.hybridize()"):
         net.hybridize()
     with ctx.stage("the forward pass net(x) after net.hybridize() (hybrid_forward then gets F = mx.sym)"):
-        reply["hybridized"] = as_plain_value(net(x))
+        net(batch)
     with ctx.stage("net(mx.sym.var('data')): hybrid_forward called with a Symbol"):
         symbol = net(mx.sym.var("data"))
-    reply["symbol"] = {"type": type(symbol).__name__, "is_symbol": isinstance(symbol, mx.sym.Symbol)}
+    reply["symbol"] = {"type": type(symbol).__name__, "is_symbol": isinstance(symbol, mx.sym.Symbol), "json": None}
     if isinstance(symbol, mx.sym.Symbol):
-        with ctx.stage("symbol.list_arguments() of the Symbol net(mx.sym.var('data')) returned"):
-            reply["symbol"]["arguments"] = [str(name) for name in symbol.list_arguments()]
-    reply["params"] = [str(name) for name in net.collect_params().keys()]  # noqa: SIM118  (a ParameterDict)
+        with ctx.stage("symbol.tojson() of the Symbol net(mx.sym.var('data')) returned"):
+            text = symbol.tojson()
+        reply["symbol"]["json"] = text if isinstance(text, str) else None
+    with ctx.stage("net.collect_params() after hybridize()"):
+        reply["params"] = [str(name) for name in net.collect_params().keys()]  # noqa: SIM118  (a ParameterDict)
     return reply
 
 
 @probe
 @quiet
-def export_model(ctx: ProbeContext, hidden: list, rows: int, seed: int = 0) -> dict:
-    """Export a kit-made net with the student's export_model, then import the files with the kit's own code."""
+def export_model(ctx: ProbeContext, hidden: list, values: list, batch: np.ndarray, key: str = "") -> dict:
+    """The student's export_model on a kit net of the judge's values and batch; the bytes of the files it wrote."""
     export = ctx.student("export_model")
-    net = seeded_net(hidden, seed)
-    batch = images(ctx, 0, rows)
+    net = kit_net(hidden, values)
     path = ctx.scratch_file("")
     # The stage names the argument, not the scratch file: its folder exists only inside the grader.
-    with ctx.stage("export_model(net, path, batch)"):
-        returned = export(net, str(path), batch)
     reply = ctx.reply
-    symbol_file, params_file = f"{path}-symbol.json", f"{path}-0000.params"
+    with ctx.stage("export_model(net, path, batch)"):
+        try:
+            returned = export(net, str(path), array_of(batch))
+        finally:
+            # Evidence for the feedback only (no points): was the net hybridized when export ran or failed?
+            reply["hybridized"] = bool(getattr(net, "_active", False))
     reply.update(returned=names_text(returned, path), files=files_beside(path))
-    reply["written"] = all(Path(name).is_file() for name in (symbol_file, params_file))
-    if not reply["written"]:
-        return reply
-    x = images(ctx, rows, rows)
-    with ctx.stage("gluon.SymbolBlock.imports(path + '-symbol.json', ['data'], path + '-0000.params') "
-                   "of the files your export_model wrote"):
-        imported = gluon.SymbolBlock.imports(symbol_file, ["data"], params_file)
-    with ctx.stage("the imported SymbolBlock on a batch of MNIST images"):
-        reply["imported"] = as_plain_value(imported(x))
-    with ctx.stage("the exported net on the same batch"):
-        reply["expected"] = as_plain_value(net(x))
+    symbol = file_bytes(Path(f"{path}-symbol.json"))
+    reply.update(symbol=symbol, params=file_bytes(Path(f"{path}-0000.params")))
     return reply
 
 
 @probe
 @quiet
-def import_model(ctx: ProbeContext, hidden: list, rows: int, seed: int = 0) -> dict:
-    """Export a kit-made net with the kit's own code, then import it with the student's import_model."""
+def import_model(ctx: ProbeContext, symbol: str, params: np.ndarray, x: np.ndarray, key: str = "") -> dict:
+    """Write the judge's exported files, import them with the student's import_model, run the judge's batch."""
     load = ctx.student("import_model")
-    net = seeded_net(hidden, seed)
-    net.hybridize()
-    net(images(ctx, 0, rows))
     path = ctx.scratch_file("")
-    net.export(str(path), epoch=0)
+    Path(f"{path}-symbol.json").write_text(symbol)
+    Path(f"{path}-0000.params").write_bytes(params.tobytes())
     with ctx.stage("import_model(path) after net.export(path, epoch=0)"):
         imported = load(str(path))
     reply = ctx.reply
     reply["types"] = type_names(imported)
-    reply["same_object"] = imported is net
     if not isinstance(imported, gluon.Block):
         return reply
-    x = images(ctx, rows, rows)
-    reply["expected"] = as_plain_value(net(x))
     with ctx.stage("the block import_model returned, on a batch of MNIST images"):
-        reply["imported"] = as_plain_value(imported(x))
+        reply["imported"] = as_plain_value(imported(array_of(x)))
     return reply
 
 
 @probe
 @quiet
-def train_epoch(ctx: ProbeContext, hidden: list, sizes: list, learning_rate: float, seed: int = 0) -> dict:
-    """One epoch of the student's train_epoch on a kit-made net, plain SGD, over MNIST batches of ``sizes``."""
+def train_epoch(ctx: ProbeContext, hidden: list, values: list, batches: list, learning_rate: float,
+                key: str = "") -> dict:
+    """One epoch of the student's train_epoch on a kit net of the judge's values, plain SGD, the judge's batches."""
     train = ctx.student("train_epoch")
-    net = seeded_net(hidden, seed)
-    batches = mnist_batches(ctx, sizes)
-    reply = ctx.reply
-    reply.update(initial=param_values(net), images=ctx.mnist_images(sum(sizes)).copy(),
-                 labels=ctx.mnist_labels(sum(sizes)).copy())
+    net = kit_net(hidden, values)
     trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": learning_rate})
     loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    reply = ctx.reply
     with ctx.stage("train_epoch(net, trainer, batches, loss_fn)"):
-        returned = train(net, trainer, batches, loss_fn)
+        returned = train(net, trainer, batches_of(batches), loss_fn)
     reply.update(returned=as_plain_value(returned), final=param_values(net))
     return reply
 
 
 @probe
 @quiet
-def evaluate_accuracy(ctx: ProbeContext, hidden: list, sizes: list, label_dtype: str, seed: int = 0) -> dict:
-    """The student's evaluate_accuracy on a kit-made net; the kit's own outputs and labels to recount from."""
+def evaluate_accuracy(ctx: ProbeContext, hidden: list, values: list, batches: list, key: str = "") -> dict:
+    """The student's evaluate_accuracy on a kit net of the judge's values and the judge's batches."""
     evaluate = ctx.student("evaluate_accuracy")
-    net = seeded_net(hidden, seed)
-    batches = mnist_batches(ctx, sizes, label_dtype)
+    net = kit_net(hidden, values)
     reply = ctx.reply
-    reply["outputs"] = np.concatenate([net(data).asnumpy() for data, _ in batches])
-    reply["labels"] = np.concatenate([label.asnumpy() for _, label in batches])
-    reply["sizes"] = list(sizes)
     with ctx.stage("evaluate_accuracy(net, batches)"):
-        returned = evaluate(net, batches)
+        returned = evaluate(net, batches_of(batches))
     reply["returned"] = as_plain_value(returned)
+    # The same call again: a right answer gives the same value twice (a metric never reset does not).
+    with ctx.stage("evaluate_accuracy(net, batches) a second time, on the same batches"):
+        again = evaluate(net, batches_of(batches))
+    reply["again"] = as_plain_value(again)
     return reply
 
 
 @probe
 @quiet
-def checkpoint(ctx: ProbeContext, side: str, hidden: list, sizes: list, optimizer: dict, seed: int = 0) -> dict:
-    """Train, checkpoint, train on (uninterrupted); then a fresh net and trainer resume from the checkpoint.
-
-    ``side`` says whose half is the student's: ``save`` (the student's save_checkpoint, the kit's loader) or
-    ``load`` (the kit's saver, the student's load_checkpoint). The kit's files are ``path + '.params'`` (the net's
-    ``save_parameters``) and ``path + '.states'`` (the trainer's ``save_states``), as the exercise asks.
-    """
-    student = ctx.student("save_checkpoint" if side == "save" else "load_checkpoint")
-    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
-    batches = mnist_batches(ctx, sizes)
-    half = len(batches) // 2
-    net = seeded_net(hidden, seed)
+def save_checkpoint(ctx: ProbeContext, hidden: list, values: list, batches: list, optimizer: dict,
+                    key: str = "") -> dict:
+    """Train a kit net of the judge's values on the judge's batches, then the student's save_checkpoint; the bytes
+    of ``path + '.params'`` and ``path + '.states'`` (the judge reads them and compares with its own training)."""
+    save = ctx.student("save_checkpoint")
+    net = kit_net(hidden, values)
     trainer = make_trainer(net, optimizer)
-    kit_train(net, trainer, batches[:half], loss_fn)
+    kit_train(net, trainer, batches_of(batches), gluon.loss.SoftmaxCrossEntropyLoss())
     path = ctx.scratch_file("")
+    with ctx.stage(f"save_checkpoint(net, trainer, path) after {len(batches)} training steps"):
+        save(net, trainer, str(path))
     reply = ctx.reply
-    reply["saved"] = param_values(net)
-    if side == "save":
-        with ctx.stage("save_checkpoint(net, trainer, path) after two training steps"):
-            student(net, trainer, str(path))
-        reply["files"] = files_beside(path)
-    else:
-        net.save_parameters(f"{path}.params")
-        trainer.save_states(f"{path}.states")
-    kit_train(net, trainer, batches[half:], loss_fn)
-    reply["uninterrupted"] = param_values(net)
-
-    fresh = seeded_net(hidden, seed + 1)
-    fresh_trainer = make_trainer(fresh, optimizer)
-    if side == "save":
-        # The kit's loader reads what is there: a missing file shows as a resumed run that differs.
-        if (path.parent / f"{path.name}.params").is_file():
-            with ctx.stage("fresh_net.load_parameters(path + '.params') of the checkpoint your save_checkpoint wrote"):
-                fresh.load_parameters(f"{path}.params")
-        if (path.parent / f"{path.name}.states").is_file():
-            with ctx.stage("fresh_trainer.load_states(path + '.states') of the checkpoint your save_checkpoint wrote"):
-                fresh_trainer.load_states(f"{path}.states")
-    else:
-        with ctx.stage("load_checkpoint(fresh_net, fresh_trainer, path)"):
-            student(fresh, fresh_trainer, str(path))
-    reply["restored"] = param_values(fresh)
-    with ctx.stage("training resumed from the checkpoint (two steps)"):
-        kit_train(fresh, fresh_trainer, batches[half:], loss_fn)
-    reply["resumed"] = param_values(fresh)
-
-    # What resuming with the parameters alone gives, so that the judge can name a missing trainer state.
-    alone = seeded_net(hidden, seed + 2)
-    set_values(alone, reply["saved"])
-    alone_trainer = make_trainer(alone, optimizer)
-    kit_train(alone, alone_trainer, batches[half:], loss_fn)
-    reply["parameters_alone"] = param_values(alone)
+    reply.update(files=files_beside(path), params=file_bytes(Path(f"{path}.params")),
+                 states=file_bytes(Path(f"{path}.states")))
     return reply
 
 
-def set_values(net, states: list[dict]) -> None:
-    """Give ``net``'s parameters, in order, the values recorded in ``states``."""
-    for param, state in zip(net.collect_params().values(), states, strict=True):
-        param.set_data(nd.array(state["value"]))
+@probe
+@quiet
+def load_checkpoint(ctx: ProbeContext, hidden: list, values: list, params: np.ndarray, states: np.ndarray,
+                    batches: list, optimizer: dict, key: str = "") -> dict:
+    """A fresh kit net (the judge's other values) and trainer resume with the student's load_checkpoint from the
+    judge's checkpoint files, then train on the judge's batches; the parameters after loading and after training."""
+    load = ctx.student("load_checkpoint")
+    net = kit_net(hidden, values)
+    trainer = make_trainer(net, optimizer)
+    path = ctx.scratch_file("")
+    Path(f"{path}.params").write_bytes(params.tobytes())
+    Path(f"{path}.states").write_bytes(states.tobytes())
+    reply = ctx.reply
+    with ctx.stage("load_checkpoint(fresh_net, fresh_trainer, path)"):
+        load(net, trainer, str(path))
+    reply["restored"] = param_values(net)
+    with ctx.stage(f"training resumed from the checkpoint ({len(batches)} steps)"):
+        kit_train(net, trainer, batches_of(batches), gluon.loss.SoftmaxCrossEntropyLoss())
+    reply["resumed"] = param_values(net)
+    return reply

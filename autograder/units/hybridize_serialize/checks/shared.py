@@ -81,12 +81,12 @@ def returned_float(value: dict, what: str, hint: str) -> float:
     raise CheckFailed(f"{what} to return a Python float", found, hint)
 
 
-def same_values(found: list[dict], expected: list[dict], atol: float = 1e-5) -> str:
+def same_values(found: list[dict], expected: list[dict], atol: float = 1e-5, rtol: float = 1e-4) -> str:
     """``""`` when two parameter lists agree value by value, else the first parameter that differs, named."""
     if [state["shape"] for state in found] != [state["shape"] for state in expected]:
         return "the parameters have other shapes"
     for mine, theirs in zip(found, expected, strict=True):
-        if mine["value"] is None or not np.allclose(mine["value"], theirs["value"], rtol=1e-4, atol=atol):
+        if mine["value"] is None or not np.allclose(mine["value"], theirs["value"], rtol=rtol, atol=atol):
             if mine["value"] is None:
                 return f"{mine['name']} has no value"
             return f"{mine['name']} differs by up to {np.abs(mine['value'] - theirs['value']).max():.3g}"
@@ -147,36 +147,3 @@ def model_output(states: list[dict], x: np.ndarray) -> np.ndarray:
     """What the kit's MLP with these parameters gives on ``x``."""
     layers = weight_bias_pairs(states)
     return mlp_forward(x, layers, mlp_activations(len(layers) - 1))
-
-
-# --- checkpoints -----------------------------------------------------------------------------------------
-
-#: Adam keeps a state per parameter (moments, step count): resuming without it takes other steps.
-ADAM = {"name": "adam", "options": {"learning_rate": 0.01}}
-CHECKPOINT_SIZES = [16, 16, 16, 16]
-STATE_HINT = ("save the trainer's state too, trainer.save_states(path + '.states'), and load it with "
-              "trainer.load_states(path + '.states'): Adam's moments are part of where training stands")
-
-
-def probe_checkpoint(subject, side: str, name: str, optimizer: dict = ADAM, seed: int = 8) -> dict:
-    """Train two steps, checkpoint, resume in a fresh net and trainer (``side`` is the student's half)."""
-    reply = subject.probe("checkpoint", side=side, hidden=[16], sizes=CHECKPOINT_SIZES, optimizer=optimizer,
-                          seed=seed)
-    return finished(answer(reply, name), name)
-
-
-def judge_resumed(reply: dict, what: str) -> None:
-    """The resumed run's parameters equal the uninterrupted run's, parameter by parameter."""
-    differs = same_values(reply["resumed"], reply["uninterrupted"], atol=1e-6)
-    if not differs:
-        return
-    if same_values(reply["restored"], reply["saved"], atol=1e-6):
-        hint = ("the fresh net did not get the checkpoint's parameters: save with net.save_parameters(path + "
-                "'.params'), load with net.load_parameters(path + '.params') into the net you are given, and do "
-                "not initialize it afterwards")
-    elif not same_values(reply["resumed"], reply["parameters_alone"], atol=1e-6):
-        hint = "the parameters were restored but not the trainer's state: " + STATE_HINT
-    else:
-        hint = "restore both halves of the checkpoint: the parameters and the trainer's state"
-    raise CheckFailed("training resumed from the checkpoint to take exactly the steps of the uninterrupted run "
-                      f"({what})", f"after two more steps, {differs}", hint)

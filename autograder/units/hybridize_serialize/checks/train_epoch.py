@@ -1,10 +1,16 @@
-"""``train_epoch``: forward under autograd.record(), backward, trainer.step(batch_size) per batch; the mean loss."""
+"""``train_epoch``: forward under autograd.record(), backward, trainer.step(batch_size) per batch; the mean loss.
+
+The judge chooses the net's starting values and the MNIST batches, sends them, and recomputes the epoch in NumPy
+from them: the parameters the probe sends back after the student's epoch are compared with that recomputation,
+never with anything measured in the student's process.
+"""
 from __future__ import annotations
 
 import numpy as np
 
 from autograder.checks.base import CheckFailed, check
 
+from .inputs import digest, mlp_shapes, mnist_batches, xavier_values
 from .shared import answer, as_states, finished, returned_float, same_values, sgd_epoch
 
 EXERCISE = "train_epoch"
@@ -15,9 +21,20 @@ STEP_HINT = "for each batch: with autograd.record(): compute the loss; then loss
 
 
 def probe_epoch(subject, sizes=SIZES, learning_rate=LEARNING_RATE, seed=6) -> dict:
-    """One epoch of the student's train_epoch on a kit-made net with one hidden layer of 16 units."""
-    reply = subject.probe("train_epoch", hidden=[16], sizes=sizes, learning_rate=learning_rate, seed=seed)
-    return finished(answer(reply, EXERCISE), EXERCISE)
+    """One epoch of the student's train_epoch on a kit net with one hidden layer of 16 units, of the judge's
+    values and batches; what the judge sent is added as ``initial`` (named as the net names its parameters),
+    ``images`` and ``labels``."""
+    values = xavier_values(mlp_shapes([16]), seed)
+    batches = mnist_batches(subject, sizes, seed)
+    reply = subject.probe("train_epoch", hidden=[16], values=values, batches=[list(batch) for batch in batches],
+                          learning_rate=learning_rate, key=digest(*values, *(a for batch in batches for a in batch)))
+    data = finished(answer(reply, EXERCISE), EXERCISE)
+    names = [f"hybridsequential0_dense{index // 2}_{'weight' if index % 2 == 0 else 'bias'}"
+             for index in range(len(values))]
+    initial = [{"name": name, "shape": list(value.shape), "value": value, "data_error": None}
+               for name, value in zip(names, values, strict=True)]
+    return {**data, "initial": initial, "images": np.concatenate([batch[0] for batch in batches]),
+            "labels": np.concatenate([batch[1] for batch in batches])}
 
 
 def judge_step(reply: dict, sizes, learning_rate: float, what: str) -> None:
@@ -44,14 +61,37 @@ STEP_MISTAKES = {
 }
 
 
+#: Batch sizes a loop may fix once (the course texts' ``batch_size = 64``, or the first batch's size) and then pass
+#: to every trainer.step: right for full batches, wrong for the smaller last one.
+FIXED_SIZES = (64, 32, 128, 100, 256)
+
+
+def step_mistakes(sizes) -> dict:
+    """The classic step mistakes, and steps divided by a fixed batch size (issue 26: the hint must name that, not
+    repeat ``trainer.step(batch_size)`` to a student who wrote it): hint -> the scale of the summed gradient."""
+    mistakes = dict(STEP_MISTAKES)
+    for fixed in dict.fromkeys((sizes[0], *FIXED_SIZES)):
+        if any(size != fixed for size in sizes):
+            hint = (f"each step divides by a fixed batch size ({fixed}), not by the batch's own size: the batches "
+                    f"here have {list(sizes)} samples, so the smaller one takes a wrong step. Call "
+                    "trainer.step(data.shape[0]) with each batch's own size")
+            mistakes[hint] = lambda size, fixed=fixed: 1.0 / fixed
+    return mistakes
+
+
+#: How closely parameters must follow a recomputed trajectory for the judge to say which one the epoch took: a step
+#: mistake's steps are batch_size times larger, and float32 (MXNet) drifts from float64 (here) along them.
+MISTAKE_TOLERANCE = {"rtol": 1e-3, "atol": 1e-4}
+
+
 def diagnose_step(reply: dict, sizes, learning_rate: float) -> str:
     """Name the classic mistake behind wrong parameters, by recomputing the epoch with that mistake."""
     initial, final, x, labels = reply["initial"], reply["final"], reply["images"], reply["labels"]
     if not same_values(final, initial, atol=0):
         return "the parameters did not change: " + STEP_HINT
-    for hint, scale in STEP_MISTAKES.items():
+    for hint, scale in step_mistakes(sizes).items():
         layers, _ = sgd_epoch(initial, x, labels, sizes, learning_rate, scale)
-        if not same_values(final, as_states(layers, initial)):
+        if not same_values(final, as_states(layers, initial), **MISTAKE_TOLERANCE):
             return hint
     return STEP_HINT
 
@@ -60,9 +100,9 @@ def trajectory_losses(reply: dict, sizes, learning_rate: float) -> list:
     """Each batch's per-sample losses along the steps the student's epoch took: the right ones, or those of a
     step mistake the final parameters show (that mistake costs the step check, not this one)."""
     initial, final, x, labels = reply["initial"], reply["final"], reply["images"], reply["labels"]
-    for scale in (lambda size: 1.0 / size, *STEP_MISTAKES.values()):
+    for scale in (lambda size: 1.0 / size, *step_mistakes(sizes).values()):
         layers, losses = sgd_epoch(initial, x, labels, sizes, learning_rate, scale)
-        if not same_values(final, as_states(layers, initial)):
+        if not same_values(final, as_states(layers, initial), **MISTAKE_TOLERANCE):
             return losses
     return sgd_epoch(initial, x, labels, sizes, learning_rate)[1]
 
