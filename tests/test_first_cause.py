@@ -137,3 +137,38 @@ def test_a_graph_hint_names_the_operator_the_exercise_used(exercise, message, mu
     hint = graph_hint(message, exercise).casefold()
     assert must.casefold() in hint, hint
     assert not [words for words in must_not if words.casefold() in hint], hint
+
+
+# --- hybridize_serialize: a named mistake only in the exercises where it is that mistake ---------------------------
+
+SYMBOL_TO_ND = "Argument data must have NDArray type, but got <Symbol dense0_fwd>"
+DTYPES = "Incompatible attr in node at 1-th input: expected float32, got int32"
+NO_GRAPH = ("Please first call block.hybridize() and then run forward with this block at least once before calling "
+            "export.")
+
+HYBRID_EVIDENCE = [
+    pytest.param("HybridMLP", "the forward pass net(x) after net.hybridize()",
+                 SYMBOL_TO_ND, "not nd.relu(x)", id="HybridMLP-nd"),
+    pytest.param("train_epoch", "train_epoch(net, trainer, batches, loss_fn)",
+                 SYMBOL_TO_ND, "", id="train_epoch-nd-words"),
+    pytest.param("evaluate_accuracy", "evaluate_accuracy(net, batches)",
+                 DTYPES, "pred.astype(label.dtype)", id="evaluate_accuracy-dtypes"),
+    pytest.param("train_epoch", "train_epoch(net, trainer, batches, loss_fn)",
+                 DTYPES, "", id="train_epoch-dtype-words"),
+    pytest.param("export_model", "export_model(net, path, batch)",
+                 NO_GRAPH, "net.export(path, epoch=0)", id="export_model-no-graph"),
+    pytest.param("save_checkpoint", "save_checkpoint(net, trainer, path) after 2 training steps",
+                 NO_GRAPH, "", id="save_checkpoint-export-words"),
+    pytest.param("load_checkpoint", "load_checkpoint(fresh_net, fresh_trainer, path)", "anything at all", "",
+                 id="load_checkpoint-is-not-import_model"),
+    pytest.param("import_model", "import_model(path) after net.export(path, epoch=0)",
+                 "Parameter 'dense0_weight' is missing in file", "SymbolBlock.imports", id="import_model-own-net"),
+]
+
+
+@pytest.mark.parametrize(("exercise", "stage", "message", "hint"), HYBRID_EVIDENCE)
+def test_a_hybridize_serialize_hint_belongs_to_its_exercise(exercise, stage, message, hint):
+    from autograder.units.hybridize_serialize.checks.shared import named_hint
+
+    found = named_hint(exercise, stage, message)
+    assert (hint in found) if hint else found == "", found
