@@ -71,7 +71,8 @@ def grade_submission(root: Path, unit_name: str | None) -> dict:
     with Worker(options=options) as worker:
         graded = grade(notebook, unit, options, worker=worker, checks=checks)
         sandbox = worker.isolation.describe()
-    data = results_json(graded, checks, time.monotonic() - start, sandbox)
+    # The time shown stops where the hidden checks begin: how long the student's code took on their inputs is theirs.
+    data = results_json(graded, checks, (graded.hidden_started or time.monotonic()) - start, sandbox)
     print(f"{notebook.name} (unit {unit.name}): {points(data['score'])}/"
           f"{points(sum(check.points for check in checks))} in {data['execution_time']} s; {sandbox}")
     return data

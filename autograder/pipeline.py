@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,9 @@ class Graded:
     results: list[CheckResult]
     notes: list[str] = field(default_factory=list)
     held: bool = False
+    #: When (``time.monotonic()``) the hidden checks began, or None when there were none: anything timed after it
+    #: is the hidden checks' and is not shown (Gradescope's ``execution_time`` stops there).
+    hidden_started: float | None = None
 
     def by_id(self) -> dict[str, CheckResult]:
         """The results by check id."""
@@ -52,14 +56,39 @@ def grade(path: str | Path, unit, options: Options | None = None, *, worker=None
 
 
 def judge(subject, checks) -> Graded:
-    """Ask the subject every check's questions (each distinct one once) and judge the answers."""
+    """Ask the subject every check's questions (each distinct one once) and judge the answers.
+
+    Hidden checks run last, after every visible check and note is settled, and what their run shows is
+    :func:`opaque`: the student's code sees a hidden check's input, so whatever it does then (exit with a code, kill
+    itself with a signal, sleep, fail with a message) could carry that input out; nothing visible is computed after
+    they start, and their own feedback says only that they failed. The results keep the order of ``checks``.
+    """
     subject = remembering(subject)
     notes = notebook_notes(subject, list(dict.fromkeys(check.exercise for check in checks)))
-    results = [with_load_notes(run_check(check, subject), notes) for check in checks]
+    results = {check.id: with_load_notes(run_check(check, subject), notes)
+               for check in checks if not getattr(check, "hidden", False)}
     stopped = getattr(subject, "stopped", None)
     if stopped and stopped not in notes:
         notes.append(stopped)
-    return Graded(results, notes)
+    hidden = [check for check in checks if getattr(check, "hidden", False)]
+    started = time.monotonic() if hidden else None
+    for check in hidden:
+        results[check.id] = opaque(run_check(check, subject))
+    return Graded([results[check.id] for check in checks], notes, hidden_started=started)
+
+
+#: What a failed hidden check says, whatever went wrong: its input, what the student's code did with it, and how
+#: the notebook's process ended while it ran are the hidden check's own.
+HIDDEN_FAILED = ("This hidden test did not pass: it tries your `{exercise}` on cases you were not shown, and what "
+                 "it found stays hidden too. The visible tests' feedback and the exercise's text say what is "
+                 "expected.")
+
+
+def opaque(result: CheckResult) -> CheckResult:
+    """A hidden check's result with nothing of its run in it: its points, and a fixed sentence when it failed."""
+    if not result.passed:
+        result.feedback = HIDDEN_FAILED.format(exercise=result.exercise)
+    return result
 
 
 @contextlib.contextmanager

@@ -25,7 +25,7 @@ import pytest
 
 from autograder.units import unit
 
-from hostile.corpus import ARENA_MARK, CORPUS, REFERENCE, RELEASE, Hostile, by_id
+from hostile.corpus import ARENA_MARK, CORPUS, REFERENCE, RELEASE, TWINS, Hostile, by_id
 
 ROOT = Path(__file__).resolve().parents[1]
 HAS_BWRAP = shutil.which("bwrap") is not None
@@ -150,7 +150,7 @@ def per_check(results: dict) -> dict:
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory) -> Batch:
     """The whole hostile class, graded once."""
-    return run_class(tmp_path_factory.mktemp("hostile") / "arena", CORPUS, HONEST)
+    return run_class(tmp_path_factory.mktemp("hostile") / "arena", CORPUS + TWINS, HONEST)
 
 
 @pytest.fixture(scope="module")
@@ -205,6 +205,17 @@ def test_case_says_how_it_was_isolated(batch, case_id):
         assert sandbox.startswith("plain processes"), sandbox
 
 
+@pytest.mark.parametrize("twin", [twin.case_id for twin in TWINS])
+def test_a_forgery_earns_no_check_its_wrong_answer_alone_does_not(batch, twin):
+    forged, honest = per_check(results_of(batch, twin.removesuffix("-twin"))), per_check(results_of(batch, twin))
+    assert forged.keys() == honest.keys()
+    gained = {check: (forged[check][0], honest[check][0]) for check in forged if forged[check][0] > honest[check][0]}
+    assert not gained, gained
+    # the wrong answer itself loses exactly its checks (the honest part the case allows), so the comparison means
+    # something: the twin is below full marks
+    assert sum(score for score, _ in honest.values()) == by_id(twin.removesuffix("-twin")).honest_max < 35
+
+
 # --- the whole class --------------------------------------------------------------------------------------
 
 def test_batch_ends_with_exit_code_zero(batch):
@@ -219,7 +230,7 @@ def test_honest_students_get_what_they_get_alone(batch, honest_alone):
 
 
 def test_out_holds_only_what_the_grader_writes(batch):
-    students = {case.case_id for case in CORPUS} | set(HONEST)
+    students = {case.case_id for case in CORPUS + TWINS} | set(HONEST)
     assert {entry.name for entry in batch.out.iterdir()} == students | CLASS_FILES
     for student in students:
         assert {entry.name for entry in (batch.out / student).iterdir()} == STUDENT_FILES, student

@@ -303,7 +303,7 @@ MY_INIT = [
             def _init_weight(self, name, arr):
                 arr[:] = nd.random.uniform(low=-5, high=5, shape=arr.shape)
                 arr[:] = arr * (arr.abs() >= 5)
-        """, ids("MyInit", "uniform_draws"), "U(-10, 10)"),
+        """, ALL_MY_INIT, "U(-10, 10)"),  # every draw zeroed: one value everywhere is no draw at all
     case("MyInit-threshold-2", "my_init", """
         class MyInit(mx.init.Initializer):
             def _init_weight(self, name, arr):

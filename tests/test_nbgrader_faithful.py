@@ -390,6 +390,16 @@ def graded_cell(source: str, **meta) -> nbformat.NotebookNode:
                                                                     "grade_id": "t", "points": 1}, **meta})
 
 
+def solution_cell(source: str, **meta) -> nbformat.NotebookNode:
+    return nbformat.v4.new_code_cell(source, metadata={"nbgrader": {"grade": False, "solution": True, "locked": False,
+                                                                    "grade_id": "s"}, **meta})
+
+
+def locked_cell(source: str, **meta) -> nbformat.NotebookNode:
+    return nbformat.v4.new_code_cell(source, metadata={"nbgrader": {"grade": False, "solution": False, "locked": True,
+                                                                    "grade_id": "l"}, **meta})
+
+
 def plain_cell(source: str, **meta) -> nbformat.NotebookNode:
     return nbformat.v4.new_code_cell(source, metadata=meta)
 
@@ -418,6 +428,18 @@ EXECUTE_CASES = {
     "allowed by tag": ({"allow_errors": False}, [plain_cell("1 / 0", tags=["raises-exception"])],
                        [[("error", "ZeroDivisionError", None)]]),
     "skipped by tag": ({}, [plain_cell("print('no')", tags=["skip-execution"])], [[]]),
+    # Tags are the student's to set on their own cells; on a cell nbgrader restores (a test cell, a locked cell)
+    # they change nothing: a skipped test cell would have no outputs, which nbgrader scores as passed.
+    "a solution cell skipped by tag": ({}, [solution_cell("print('no')", tags=["skip-execution"])], [[]]),
+    "a test cell's skip tag ignored": ({}, [graded_cell("print('ran')\n1 / 0", tags=["skip-execution"])],
+                                       [[("stream", "stdout", "ran\n"), ("error", "ZeroDivisionError", None)]]),
+    "a locked cell's skip tag ignored": ({}, [locked_cell("print('ran')", tags=["skip-execution", "x"])],
+                                         [[("stream", "stdout", "ran\n")]]),
+    "a test cell's raises-exception ignored": ({"allow_errors": False},
+                                               [graded_cell("1 / 0", tags=["raises-exception"])], "CellExecutionError"),
+    "a solution cell's raises-exception honoured": ({"allow_errors": False},
+                                                    [solution_cell("1 / 0", tags=["raises-exception"])],
+                                                    [[("error", "ZeroDivisionError", None)]]),
     "a notebook that exits": ({}, [plain_cell("import os\nos._exit(3)"), graded_cell("1")],
                               [[("error", "NotebookStopped", None)], [("error", "NotebookStopped", None)]]),
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from autograder import judge, pipeline
@@ -131,7 +132,8 @@ def test_a_raised_reply_carries_what_was_recorded_before_the_failure(make_subjec
         return net
 
     reply = make_subject({"build_mlp": build_mlp}).probe(
-        "lifecycle", builder="build_mlp", kwargs={"hidden": [], "num_outputs": 2}, batch={"rows": 2, "in_units": 4})
+        "lifecycle", builder="build_mlp", kwargs={"hidden": [], "num_outputs": 2},
+        batch={"values": np.zeros((2, 4), np.float32)})
     assert reply["status"] == "raised"
     assert reply["stage"] == "the forward pass net(x) with x of shape (2, 4)"
     assert reply["error_type"] == "MXNetError"
@@ -148,12 +150,18 @@ def test_save_and_load_probe_feeds_mnist_and_sees_the_file(make_subject, tmp_pat
         fresh.load_parameters(path)
         return fresh
 
-    reply = make_subject({"save_and_load": save_and_load}).probe(
-        "save_and_load", hidden=[8], num_outputs=3, fresh="explicit")
+    from autograder.checks.inputs import dense_parameters, mnist_rows, pairs
+    from autograder.checks.nets import mlp_activations, mlp_forward, weight_shapes
+
+    params = dense_parameters(weight_shapes(784, [8], 3), seed=1)
+    subject = make_subject({"save_and_load": save_and_load})
+    reply = subject.probe("save_and_load", hidden=[8], num_outputs=3, fresh="explicit", params=params, rows=16)
     assert reply["status"] == "ok"
     assert reply["file_written"] and reply["from_make_net"] and not reply["same_object"]
-    assert reply["input"].shape == (16, 1, 28, 28) and 0 <= reply["input"].min() <= reply["input"].max() <= 1
     assert reply["output"]["kind"] == "NDArray" and reply["output"]["value"].shape == (16, 3)
+    # the judge's parameters went in and the judge's MNIST rows were fed: its own NumPy gives the same output
+    expected = mlp_forward(mnist_rows(subject, 16), pairs(params), mlp_activations(1))
+    assert abs(reply["output"]["value"] - expected).max() < 1e-4
     assert any(path.suffix == ".params" for path in tmp_path.iterdir())  # written in the scratch folder
 
 

@@ -54,3 +54,16 @@ def test_other_attributes_are_the_wrapped_subjects():
 def test_wrapping_twice_wraps_once():
     once = remembering(CountingSubject())
     assert remembering(once) is once
+
+
+def test_arrays_the_judge_sends_are_told_apart_by_every_value():
+    # repr() elides the middle of a large array: two inputs that differ only there are two questions
+    inner = CountingSubject()
+    subject = RememberingSubject(inner)
+    first, second = np.zeros(5000, np.float32), np.zeros(5000, np.float32)
+    second[2500] = 1.0
+    assert repr(first) == repr(second)
+    subject.probe("lifecycle", batch={"values": first})
+    subject.probe("lifecycle", batch={"values": second})
+    subject.probe("lifecycle", batch={"values": first.copy()})
+    assert len(inner.asked) == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import CheckFailed, completed
+from .inputs import sent_of
 
 ACTIVATIONS = {None: lambda z: z, "relu": lambda z: np.maximum(z, 0), "tanh": np.tanh}
 
@@ -96,13 +97,30 @@ def diagnose_output(found: np.ndarray, x: np.ndarray, layers, depth: int) -> str
 
 
 def judge_forward(reply: dict, depth: int, what: str) -> None:
-    """The net's output on the probe's batch must equal the NumPy MLP over its own parameters."""
+    """The net's output on the batch must equal the NumPy MLP over its parameters.
+
+    Where the judge sent the input and the parameters (a reply wrapped by :func:`~.inputs.with_sent`: the probe set
+    the judge's parameters into the net and ran it again on the judge's input, ``judged_output``), the NumPy MLP is
+    the judge's own, over its own copies; nothing the student's process reports enters the expected value.
+    Otherwise (units whose probes do not take them yet) it is computed from what the probe reported.
+    """
+    sent = sent_of(reply)
     reply = completed(reply, what)
-    found = output_array(reply, what)
-    layers = weight_bias_pairs(reply["after_forward"])
-    judge_layer_count(reply, len(layers), depth, what)
-    judge_chain(weights_of(reply["after_forward"]), layers, reply["input"], what)
-    expected = mlp_forward(reply["input"], layers, mlp_activations(depth))
+    own = weight_bias_pairs(reply["after_forward"])
+    judge_layer_count(reply, len(own), depth, what)
+    x = sent["input"] if "input" in sent else reply["input"]
+    judge_chain(weights_of(reply["after_forward"]), own, x, what)
+    if "layers" in sent:
+        layers = sent["layers"]
+        if not isinstance(reply.get("judged_output"), dict):
+            raise CheckFailed(f"weights of shapes {[shape_text(w.shape) for w, _ in layers]}, in that order",
+                              f"weights of shapes {[shape_text(w.shape) for w, _ in own]}",
+                              "one Dense layer per entry of hidden, then the output layer", where=what)
+        found = output_array({"output": reply["judged_output"]}, what)
+    else:
+        layers = own
+        found = output_array(reply, what)
+    expected = mlp_forward(x, layers, mlp_activations(depth))
     if found.shape != expected.shape:
         raise CheckFailed(f"an output of shape {expected.shape}", f"shape {found.shape}",
                           "the output layer has num_outputs units, one row per example")
@@ -111,7 +129,7 @@ def judge_forward(reply: dict, depth: int, what: str) -> None:
             "the output to equal relu(x W^T + b) through the hidden layers and x W^T + b at the output, "
             "computed from your net's own parameters",
             f"outputs that differ by up to {np.abs(found - expected).max():.3g}",
-            diagnose_output(found, reply["input"], layers, depth),
+            diagnose_output(found, x, layers, depth),
             where=what,
         )
 

@@ -26,7 +26,7 @@ from traitlets import Integer
 from .. import options as settings
 from ..pipeline import Graded
 from ..subject.executing import MAX_FILE_BYTES, MAX_FILES, safe_relative
-from .plan import Plan, files_of, notebook_name, plan_of
+from .plan import Plan, files_of, is_instructors, notebook_name, plan_of, student_tags
 from .pool import Job, Pool, ahead_of
 
 #: The judge processes of this run, per options (one set, in practice), ended when nbgrader ends.
@@ -133,8 +133,10 @@ class SandboxedExecute(Execute):
         from nbclient.exceptions import CellExecutionError
 
         errors = [output for output in cell.outputs if output.output_type == "error"]
-        allowed = not self.force_raise_errors and (self.allow_errors or "raises-exception" in cell.metadata.get(
-            "tags", []) or (errors and errors[0].ename in self.allow_error_names))
+        # ``raises-exception`` is the student's tag: it lets their own cells fail, never a cell nbgrader restores.
+        tagged = "raises-exception" in student_tags(cell) and not is_instructors(cell)
+        allowed = not self.force_raise_errors and (self.allow_errors or tagged or (
+            errors and errors[0].ename in self.allow_error_names))
         if errors and not allowed:
             raise CellExecutionError.from_cell_and_msg(cell, errors[0])
 

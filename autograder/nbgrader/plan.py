@@ -42,16 +42,19 @@ class Plan:
 
 
 def unit_for(notebook: bytes, assignment: str | None, plan: Plan):
-    """The unit graded: the nbgrader assignment's, else the notebook's metadata's, else its checks' (None: none)."""
+    """The unit graded: the nbgrader assignment's, else its kit cells' checks' (cells nbgrader restored from the
+    source), else the notebook's metadata's, which the student can edit (None: none)."""
     from ..units import unit_of_check
 
     units = all_units()
     if assignment in units:
         return units[assignment]
+    if plan.checks:
+        return unit_of_check(plan.checks[0])
     try:
         return unit_of(notebook=notebook)
     except UnknownUnit:
-        return unit_of_check(plan.checks[0]) if plan.checks else None
+        return None
 
 
 
@@ -107,10 +110,17 @@ def hypothesis_home(folder: Path):
 
 
 def plan_of(nb, skip_tag: str = "skip-execution") -> Plan:
-    """What runs where: non-blank code cells in order (as nbclient skips blank and tagged ones), kit cells apart."""
+    """What runs where: non-blank code cells in order (as nbclient skips blank and tagged ones), kit cells apart.
+
+    The skip tag is the student's to set on their own cells (skipping one is deleting it, which they may do), never
+    on a cell nbgrader restores from the source (:func:`is_instructors`): tags are no part of nbgrader's checksum
+    and ``OverwriteCells`` does not put them back, so a test cell tagged ``skip-execution`` would have no outputs,
+    which nbgrader scores as passed.
+    """
     plan = Plan()
     for index, cell in enumerate(nb.cells):
-        if cell.cell_type != "code" or not cell.source.strip() or skip_tag in cell.metadata.get("tags", []):
+        if cell.cell_type != "code" or not cell.source.strip() or (
+                skip_tag in student_tags(cell) and not is_instructors(cell)):
             continue
         calls = kit_calls(cell.source) if is_autograded_test(cell) else []
         if calls:
@@ -119,6 +129,19 @@ def plan_of(nb, skip_tag: str = "skip-execution") -> Plan:
             plan.run.append(index)
     return plan
 
+
+
+def is_instructors(cell) -> bool:
+    """A cell whose code nbgrader puts back from the source (``OverwriteCells``): an autograded test cell or any
+    locked cell. Its tags and execution metadata are the student's edits, not the instructor's: ignored."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return is_autograded_test(cell) or bool(meta.get("locked"))
+
+
+def student_tags(cell) -> list:
+    """The cell's tags, as a list whatever the notebook holds there."""
+    tags = cell.get("metadata", {}).get("tags", [])
+    return [tag for tag in tags if isinstance(tag, str)] if isinstance(tags, list) else []
 
 
 def is_autograded_test(cell) -> bool:

@@ -52,6 +52,8 @@ KINDS = {
     "crash": "crashes the interpreter (segfaults, recursion)",
     "corrupt": "is not a notebook at all (empty, truncated, wrong JSON, old format garbage, a PNG)",
     "fork": "forks many processes (capped)",
+    "forge": "forges what the probe feeds or reports: patched numpy RNG, a lying asnumpy, Parameter.data patched, "
+             "a net handed back under a fresh one's name",
 }
 
 
@@ -631,8 +633,117 @@ FORK = [
         """, phrases=["process limit|processes|BlockingIOError|fork"], sandbox_only=True),
 ]
 
+# The judge owns every input and expected value: each forgery below got points when probes drew their own inputs or
+# compared for the judge. Each pairs a wrong answer with a forgery that made it look right then; its twin
+# (``TWINS``: the same wrong answer, no forgery) is graded in the same class, and no check may score above it.
+FORGED_ANSWERS = {
+    "zeroes-its-input": ("my_sequential", 3, """
+        class MySequential(nn.Block):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+            def add(self, *blocks):
+                for block in blocks:
+                    self.register_child(block)
+            def forward(self, x):
+                x = x * 0  # wrong: the input never reaches the layers
+                for block in self._children.values():
+                    x = block(x)
+                return x
+        """),
+    "mlp-zeroes-its-input": ("build_mlp", 2, """
+        def build_mlp(hidden=(128, 64), num_outputs=10):
+            net = nn.Sequential()
+            with net.name_scope():
+                net.add(nn.Lambda(lambda x: x * 0))  # wrong: the images never reach the layers
+                for units in hidden:
+                    net.add(nn.Dense(units, activation="relu"))
+                net.add(nn.Dense(num_outputs))
+            return net
+        """),
+    "relu-on-output": ("build_mlp", 2, """
+        def build_mlp(hidden=(128, 64), num_outputs=10):
+            net = nn.Sequential()
+            with net.name_scope():
+                for units in hidden:
+                    net.add(nn.Dense(units, activation="relu"))
+                net.add(nn.Dense(num_outputs, activation="relu"))  # wrong: raw scores have no ReLU
+            return net
+        """),
+    "init-does-nothing": ("my_init", 3, """
+        class MyInit(mx.init.Initializer):
+            def _init_weight(self, name, arr):
+                pass  # wrong: writes nothing
+        """),
+}
+
+
+def forged(case_id, answer, description, cell):
+    """The wrong ``answer`` (it loses its exercise's checks about its mistake: ``lost`` points, the forward checks
+    or MyInit's) with the forgery ``cell``: the honest part earns exactly the rest."""
+    exercise, lost, source = FORGED_ANSWERS[answer]
+    case = ref(case_id, "forge", description, cell, answers={exercise: source})
+    case.honest_max = FULL - lost
+    return case
+
+
+FORGE = [
+    forged("forge-numpy-random-zeros", "zeroes-its-input", "numpy.random.RandomState patched so that the probe's "
+           "own 'random' input is all zeros: a forward that zeroes its input looked right", """
+        import numpy as np
+        class _ZeroDraws(np.random.RandomState):
+            def uniform(self, low=0.0, high=1.0, size=None):
+                return np.zeros(size)
+        np.random.RandomState = _ZeroDraws
+        """),
+    forged("forge-asnumpy-input-zeros", "mlp-zeroes-its-input", "NDArray.asnumpy lies: every image batch reads "
+           "back as zeros, so the input the probe reported matched a net that zeroes its input", """
+        from mxnet import nd
+        _real_asnumpy = nd.NDArray.asnumpy
+        def _asnumpy(self):
+            value = _real_asnumpy(self)
+            return value * 0 if value.ndim == 4 else value
+        nd.NDArray.asnumpy = _asnumpy
+        """),
+    forged("forge-parameter-data-zeros", "relu-on-output", "gluon.Parameter.data patched to zeros: the reported "
+           "parameters and the output agree (all zeros) whatever the net computes", """
+        from mxnet import gluon
+        _real_data = gluon.Parameter.data
+        def _zero_data(self, ctx=None):
+            return _real_data(self, ctx).zeros_like()
+        gluon.Parameter.data = _zero_data
+        """),
+    forged("forge-asnumpy-claims-a-write", "init-does-nothing", "a do-nothing MyInit and an asnumpy that reports "
+           "zeros for any array holding one value: the untouched array reads as written (zeros)", """
+        import numpy as np
+        from mxnet import nd
+        _real_asnumpy = nd.NDArray.asnumpy
+        def _asnumpy(self):
+            value = _real_asnumpy(self)
+            return np.zeros_like(value) if value.size and (value == value.flat[0]).all() else value
+        nd.NDArray.asnumpy = _asnumpy
+        """),
+    ref("forge-save-and-load-shares-the-net", "forge", "save_and_load writes a file, but returns make_net()'s net "
+        "with the passed net's layers put in it: nothing is loaded, yet it is 'the net make_net() returned'",
+        answers={"save_and_load": """
+        def save_and_load(net, make_net, path):
+            open(path, "w").close()
+            fresh = make_net()
+            fresh._children = net._children
+            fresh._reg_params = net._reg_params
+            fresh.collect_params = net.collect_params
+            fresh.forward = net.forward
+            return fresh
+        """}),
+]
+
+#: The forgeries' twins: the same wrong answers, without the forgery (graded in the same class).
+TWINS: list[Hostile] = [
+    Hostile(f"{case.case_id}-twin", "reference", "forge", f"{case.case_id} without its forgery", (),
+            case.answers, case.honest_max)
+    for case in FORGE if case.cells]
+
 CORPUS: list[Hostile] = EXIT + LOOP + MEMORY + DISK + FLOOD + FAKE + REWRITE + EDIT + SECRETS + OTHERS + LEFTOVER \
-    + NETWORK + FAKENET + CRASH + CORRUPT + FORK
+    + NETWORK + FAKENET + CRASH + CORRUPT + FORK + FORGE
 
 
 def by_id(case_id: str) -> Hostile:

@@ -70,11 +70,21 @@ def unregistered_blocks(block) -> int:
 # --- inputs and kit-made nets ----------------------------------------------------------------------------
 
 def make_input(ctx: ProbeContext, batch: dict):
-    """The input batch a probe feeds: MNIST images, or seeded uniform rows of a given width."""
+    """The input batch the judge chose: the first ``rows`` MNIST test images (the judge reads its own copy of the
+    same rows), or the ``values`` it sent. A probe draws nothing itself: the student's process owns its RNGs."""
     if batch.get("mnist"):
         return array_of(ctx.mnist_images(batch["rows"]))
-    rng = np.random.RandomState(batch.get("seed", 0))
-    return array_of(rng.uniform(-1, 1, size=(batch["rows"], batch["in_units"])).astype(np.float32))
+    return array_of(np.asarray(batch["values"], dtype=np.float32))
+
+
+def set_parameters(params, values: list) -> bool:
+    """Put the judge's ``values`` into ``params`` (in order) when every shape matches; False (nothing set) when not."""
+    if len(params) != len(values) or any(tuple(param.shape) != tuple(value.shape)
+                                         for param, value in zip(params, values, strict=True)):
+        return False
+    for param, value in zip(params, values, strict=True):
+        param.set_data(array_of(np.asarray(value, dtype=np.float32)))
+    return True
 
 
 def array_of(values: np.ndarray):
@@ -119,8 +129,9 @@ def class_info(ctx: ProbeContext, name: str) -> dict:
 
 @probe
 def lifecycle(ctx: ProbeContext, builder: str, kwargs: dict, batch: dict, initializer: dict | None = None,
-              seed: int = 0) -> dict:
-    """Build a net with the student's ``builder``, then record it before init, after init, after a batch."""
+              seed: int = 0, params: list | None = None) -> dict:
+    """Build a net with the student's ``builder``, then record it before init, after init, after a batch; then set
+    the judge's ``params`` into it (when their shapes fit) and run the batch again (``judged_output``)."""
     build = ctx.student(builder)
     call = call_text(builder, kwargs)
     with ctx.stage(f"calling {call}"):
@@ -141,15 +152,21 @@ def lifecycle(ctx: ProbeContext, builder: str, kwargs: dict, batch: dict, initia
     x = make_input(ctx, batch)
     with ctx.stage(f"the forward pass net(x) with x of shape {x.shape}"):
         y = net(x)
-    reply["input"] = x.asnumpy()
     reply["output"] = as_plain_value(y)
     reply["after_forward"] = params_of(ctx, net, "after the first batch")
+    if params:
+        with ctx.stage("setting the grader's parameters into the net (net.collect_params())"):
+            fits = set_parameters(list(net.collect_params().values()), params)
+        if fits:
+            with ctx.stage(f"the forward pass net(x) with x of shape {x.shape}, with the grader's parameters"):
+                reply["judged_output"] = as_plain_value(net(x))
     return reply
 
 
 @probe
-def my_sequential(ctx: ProbeContext, groups: list, in_units: int, rows: int, seed: int = 0) -> dict:
-    """Add kit-made Dense layers to the student's MySequential in ``groups``, initialize, run a batch."""
+def my_sequential(ctx: ProbeContext, groups: list, in_units: int, x, params: list, seed: int = 0) -> dict:
+    """Add kit-made Dense layers to the student's MySequential in ``groups``, initialize, set the judge's
+    ``params`` into them (``W, b`` per layer, in order), run the judge's batch ``x``."""
     cls = ctx.student("MySequential")
     with ctx.stage("MySequential()"):
         net = cls()
@@ -171,66 +188,66 @@ def my_sequential(ctx: ProbeContext, groups: list, in_units: int, rows: int, see
     mx.random.seed(seed)
     with ctx.stage("net.initialize()"):
         net.initialize(mx.init.Uniform(0.5))
-    x = make_input(ctx, {"rows": rows, "in_units": in_units, "seed": seed})
+    x = make_input(ctx, {"values": x})
     reply = ctx.reply
-    reply.update(collected=collected, input=x.asnumpy(), layers=[])
-    for layer in (layer for made in layers for layer in made):
+    reply.update(collected=collected, layers=[])
+    kit_made = [layer for made in layers for layer in made]
+    for layer in kit_made:
         reply["layers"].append({"name": layer.name, "activation": layer.act._act_type if layer.act else None,
                                 "weight": param_state(layer.weight), "bias": param_state(layer.bias)})
+    with ctx.stage("setting the grader's weights into the added layers"):
+        set_parameters([param for layer in kit_made for param in (layer.weight, layer.bias)], params)
     with ctx.stage(f"the forward pass net(x) with x of shape {x.shape}"):
         reply["output"] = as_plain_value(net(x))
     return reply
 
 
 @probe
-def count_parameters(ctx: ProbeContext, hidden: list, num_outputs: int, in_units: int, deferred: bool = False) -> dict:
-    """Call the student's count_parameters on a kit-made, initialized net."""
+def count_parameters(ctx: ProbeContext, hidden: list, num_outputs: int, in_units: int, deferred: bool = False,
+                     x=None) -> dict:
+    """Call the student's count_parameters on a kit-made, initialized net (a deferred one after the judge's batch
+    ``x``). The count expected is the judge's, from the same spec: this net only gives the student's code one."""
     count = ctx.student("count_parameters")
     net = kit_mlp(hidden, num_outputs, None if deferred else in_units)
     net.initialize()
     if deferred:
-        net(make_input(ctx, {"rows": 2, "in_units": in_units}))
+        net(make_input(ctx, {"values": x}))
     with ctx.stage("count_parameters(net)"):
         value = count(net)
     return {"value": as_plain_value(value)}
 
 
 @probe
-def my_init(ctx: ProbeContext, units: int, in_units: int, seed: int = 0) -> dict:
-    """Initialize a kit-made Dense layer with the student's MyInit and return its weight and bias."""
+def my_init(ctx: ProbeContext, units: int, in_units: int, seed: int = 0, fill: float = 0.0) -> dict:
+    """Initialize a Dense layer's weight and bias with the student's MyInit, as ``layer.initialize(MyInit())`` does
+    (the initializer called with each parameter's description and array), on arrays that hold the judge's ``fill``:
+    what comes back is judged against that value, so an initializer that writes nothing is seen as such (Gluon's own
+    arrays would start at zeros, which a do-nothing initializer leaves as if it had zeroed every weight)."""
     cls = ctx.student("MyInit")
     with ctx.stage("MyInit()"):
         init = cls()
     reply = {"is_initializer": isinstance(init, mx.init.Initializer), "written": written_methods(type(init)),
              "class_name": f"{type(init).__module__}.{type(init).__qualname__}"}
-    layer = nn.Dense(units, in_units=in_units)
     mx.random.seed(seed)
-    with ctx.stage("layer.initialize(MyInit())"):
-        layer.initialize(init)
-    reply["weight"] = param_state(layer.weight)
-    reply["bias"] = param_state(layer.bias)
-    # Whether the initializer writes into the array it is given at all: Gluon hands it zeros, so an
-    # _init_weight that does nothing, prints, or rebinds its argument would otherwise look like one that
-    # zeroed every weight on purpose.
-    given = array_of(np.full((4, 5), UNTOUCHED, dtype=np.float32))
-    with ctx.stage("MyInit() on a weight array (initializing a Dense layer's weight)"):
-        init(mx.init.InitDesc("check_weight"), given)
-    reply["writes_weights"] = bool((given.asnumpy() != UNTOUCHED).any())
+    for kind, shape in (("weight", (units, in_units)), ("bias", (units,))):
+        given = array_of(np.full(shape, fill, dtype=np.float32))
+        with ctx.stage(f"layer.initialize(MyInit()) on the layer's {kind}"):
+            init(mx.init.InitDesc(f"dense0_{kind}"), given)
+        reply[kind] = {"name": f"dense0_{kind}", "value": given.asnumpy()}
     return reply
 
 
-#: What the array handed to the student's initializer holds before: no draw it should make gives exactly this.
-UNTOUCHED = 123.25
-
-
 @probe
-def save_and_load(ctx: ProbeContext, hidden: list, num_outputs: int, fresh: str, seed: int = 0) -> dict:
-    """Round-trip a kit-made, trained-looking net through the student's save_and_load."""
+def save_and_load(ctx: ProbeContext, hidden: list, num_outputs: int, fresh: str, params: list, rows: int,
+                  seed: int = 0) -> dict:
+    """Round-trip a kit-made net holding the judge's ``params`` through the student's save_and_load; then zero the
+    net passed in (a net that merely comes back is seen) and run the returned one on the judge's MNIST rows."""
     round_trip = ctx.student("save_and_load")
     net = kit_mlp(hidden, num_outputs, in_units=784)
     mx.random.seed(seed)
     net.initialize(mx.init.Normal(0.5))
-    x = make_input(ctx, {"mnist": True, "rows": 16})
+    set_parameters(list(net.collect_params().values()), params)
+    x = make_input(ctx, {"mnist": True, "rows": rows})
     made = []
 
     def make_net():
@@ -244,8 +261,10 @@ def save_and_load(ctx: ProbeContext, hidden: list, num_outputs: int, fresh: str,
         loaded = round_trip(net, make_net, str(path))
     reply = ctx.reply
     reply.update(file_written=path.is_file(), same_object=loaded is net,
-                 from_make_net=any(loaded is candidate for candidate in made), types=type_names(loaded),
-                 saved=[param_state(param) for param in net.collect_params().values()], input=x.asnumpy())
+                 from_make_net=any(loaded is candidate for candidate in made), types=type_names(loaded))
+    with ctx.stage("zeroing the parameters of the net passed to save_and_load, after it returned"):
+        for param in net.collect_params().values():
+            param.set_data(param.data().zeros_like())
     if isinstance(loaded, gluon.Block):
         with ctx.stage("the forward pass of the returned net"):
             reply["output"] = as_plain_value(loaded(x))

@@ -6,6 +6,7 @@ import itertools
 from autograder import strategies
 from autograder.checks.base import CheckFailed, check, expect_ok
 from autograder.checks.examples import for_all
+from autograder.checks.inputs import uniform_rows
 
 EXERCISE = "count_parameters"
 
@@ -18,8 +19,9 @@ def expected_count(in_units: int, hidden, num_outputs: int) -> int:
 
 def judge_count(subject, in_units: int, hidden, num_outputs: int, deferred: bool = False) -> None:
     """The student's count must be the exact integer number of parameters."""
+    batch = {"x": uniform_rows(2, in_units, seed=0)} if deferred else {}
     reply = expect_ok(subject.probe("count_parameters", hidden=list(hidden), num_outputs=num_outputs,
-                                    in_units=in_units, deferred=deferred), EXERCISE)
+                                    in_units=in_units, deferred=deferred, **batch), EXERCISE)
     value, expected = reply["value"], expected_count(in_units, hidden, num_outputs)
     net = f"an MLP {' -> '.join(map(str, [in_units, *hidden, num_outputs]))}"
     if value["kind"] != "int":

@@ -7,11 +7,13 @@ from autograder.checks.base import CheckFailed, check, expect_ok
 
 EXERCISE = "MyInit"
 UNITS, IN_UNITS = 200, 300  # 60,000 draws: tight enough statistics, small enough to be quick
+#: What the array handed to the student's initializer holds before (sent by the judge): no draw gives exactly this.
+UNTOUCHED = 123.25
 
 
 def probe_my_init(subject) -> dict:
     """Initialize a kit-made Dense(200, in_units=300) with MyInit()."""
-    reply = expect_ok(subject.probe("my_init", units=UNITS, in_units=IN_UNITS, seed=7), EXERCISE)
+    reply = expect_ok(subject.probe("my_init", units=UNITS, in_units=IN_UNITS, seed=7, fill=UNTOUCHED), EXERCISE)
     if not reply["is_initializer"]:
         raise CheckFailed("MyInit() to be an mx.init.Initializer", "another kind of object",
                           "write `class MyInit(mx.init.Initializer):` and override _init_weight")
@@ -30,12 +32,21 @@ def judge_attempted(reply: dict) -> None:
         raise CheckFailed("MyInit to be your own initializer class with its own _init_weight",
                           f"MyInit is MXNet's own {reply.get('class_name', 'initializer').rsplit('.', 1)[-1]}",
                           "write `class MyInit(mx.init.Initializer):` and override _init_weight(self, name, arr)")
-    if not reply.get("writes_weights"):
+    given = reply["weight"]["value"]
+    # The judge's comparison, of the array that came back with the value it sent: no draw gives exactly that.
+    if not isinstance(given, np.ndarray) or given.shape != (UNITS, IN_UNITS) or not (given != UNTOUCHED).any():
         raise CheckFailed("_init_weight to write the drawn weights into the array it is given",
-                          "it leaves that array as it was (Gluon hands it zeros, so every weight stays 0)",
+                          "it leaves that array as it was (every weight keeps the value it was handed)",
                           "fill arr in place: arr[:] = nd.random.uniform(low=-10, high=10, shape=arr.shape), then "
                           "zero the small ones into arr[:] as well. `arr = ...` only rebinds the local name, and "
                           "printing changes nothing")
+    if np.all(given == given.flat[0]):
+        # One value everywhere (zeros included) is no draw: it would pass "0 or 5 <= |w| <= 10" and "biases zero"
+        # without the exercise, and it is also what a process that reports arrays instead of writing them says.
+        raise CheckFailed("_init_weight to draw the weights from U(-10, 10), then zero the small ones",
+                          f"every weight is {float(given.flat[0]):g}",
+                          "fill arr in place with draws: arr[:] = nd.random.uniform(low=-10, high=10, "
+                          "shape=arr.shape), then zero the ones with |w| < 5")
 
 
 @check(EXERCISE, 1, "Every weight is 0 or between 5 and 10 in absolute value")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from autograder import strategies
 from autograder.checks.base import CheckFailed, check, expect_implemented, expect_ok, recorded_until
 from autograder.checks.examples import for_all
+from autograder.checks.inputs import dense_parameters, pairs, sent_of, uniform_rows, with_sent
 from autograder.checks.nets import close, mlp_forward, output_array
 from autograder.contract import Status
 
@@ -16,8 +17,17 @@ THREE_LAYERS = [[{"units": 16, "activation": "relu"}, {"units": 12, "activation"
 
 
 def probe_my_sequential(subject, groups, in_units: int = 20) -> dict:
-    """Add kit-made layers to the student's MySequential in ``groups`` and run a batch."""
-    return subject.probe("my_sequential", groups=groups, in_units=in_units, rows=6, seed=3)
+    """Add kit-made layers to the student's MySequential in ``groups``, with the judge's parameters, and run the
+    judge's batch; the reply carries both (:func:`~autograder.checks.inputs.with_sent`)."""
+    x = uniform_rows(6, in_units, seed=3)
+    specs = [spec for group in groups for spec in group]
+    shapes, width = [], in_units
+    for spec in specs:
+        shapes.append((spec["units"], width))
+        width = spec["units"]
+    params = dense_parameters(shapes, seed=4, scale=0.5)
+    reply = subject.probe("my_sequential", groups=groups, in_units=in_units, x=x, params=params, seed=3)
+    return with_sent(reply, input=x, layers=pairs(params), activations=[spec["activation"] for spec in specs])
 
 
 def added_text(groups) -> str:
@@ -39,7 +49,9 @@ def judge_registered(reply: dict, groups) -> None:
 
 
 def judge_in_order(reply: dict, groups) -> None:
-    """The output equals the added layers applied one after the other."""
+    """The output equals the added layers applied one after the other: the judge's NumPy over its own input and
+    parameters (the ones it sent), with the activations it asked for."""
+    sent = sent_of(reply)
     shapes_broke = "shape" in reply.get("message", "").lower()
     if reply.get("status") == Status.RAISED and reply["stage"].startswith("the forward pass") and shapes_broke:
         raise CheckFailed(f"forward to run the layers in the order they were added ({added_text(groups)})",
@@ -48,8 +60,7 @@ def judge_in_order(reply: dict, groups) -> None:
                           "order breaks the shapes: run the children in the order add() received them")
     reply = expect_ok(reply, EXERCISE)
     found = output_array(reply, "forward")
-    layers = [(layer["weight"]["value"], layer["bias"]["value"]) for layer in reply["layers"]]
-    expected = mlp_forward(reply["input"], layers, [layer["activation"] for layer in reply["layers"]])
+    expected = mlp_forward(sent["input"], sent["layers"], sent["activations"])
     if not close(found, expected):
         raise CheckFailed(f"forward to run the layers in the order they were added ({added_text(groups)})",
                           f"an output of shape {found.shape} that differs from that",

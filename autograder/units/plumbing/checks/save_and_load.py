@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from autograder.checks.base import CheckFailed, check, completed, recorded_until
-from autograder.checks.nets import close, mlp_activations, mlp_forward, output_array, weight_bias_pairs
+from autograder.checks.inputs import dense_parameters, mnist_rows, pairs
+from autograder.checks.nets import close, mlp_activations, mlp_forward, output_array, weight_shapes
 
 EXERCISE = "save_and_load"
 
 
 def judge_round_trip(subject, fresh: str) -> None:
     """The returned net is the one make_net() built, and it computes what the saved net computed."""
-    reply = subject.probe("save_and_load", hidden=[32, 16], num_outputs=10, fresh=fresh, seed=5)
+    hidden, num_outputs, rows = [32, 16], 10, 16
+    params = dense_parameters(weight_shapes(784, hidden, num_outputs), seed=5, scale=0.5)
+    reply = subject.probe("save_and_load", hidden=hidden, num_outputs=num_outputs, fresh=fresh, params=params,
+                          rows=rows, seed=5)
     reply = recorded_until(reply, "file_written", EXERCISE)
     if not reply["file_written"]:
         raise CheckFailed("save_and_load to write the parameters to `path`", "no file at path",
@@ -21,7 +25,8 @@ def judge_round_trip(subject, fresh: str) -> None:
         raise CheckFailed("the net that make_net() returned", f"a {reply['types'][0]}",
                           "return the fresh net you loaded the parameters into")
     reply = completed(reply, EXERCISE)
-    expected = mlp_forward(reply["input"], weight_bias_pairs(reply["saved"]), mlp_activations(2))
+    # The judge's own NumPy over the parameters it sent and its copy of the MNIST rows the probe fed.
+    expected = mlp_forward(mnist_rows(subject, rows), pairs(params), mlp_activations(len(hidden)))
     found = output_array(reply, "the returned net")
     if not close(found, expected):
         raise CheckFailed("the returned net to give the same outputs as the saved one", "different outputs",

@@ -4,7 +4,11 @@ Kept here, not in one exercise's module, so that no exercise's checks depend on 
 """
 from __future__ import annotations
 
+import numpy as np
+
 from autograder.checks.base import CheckFailed, expect_ok, recorded_until
+from autograder.checks.inputs import batch_input, dense_parameters, pairs, with_sent
+from autograder.checks.nets import weight_shapes
 
 MNIST_BATCH = {"mnist": True, "rows": 64}
 BLOCK = "mxnet.gluon.block.Block"
@@ -15,16 +19,26 @@ SEQUENTIALS = (SEQUENTIAL, "mxnet.gluon.nn.basic_layers.HybridSequential")
 def probe_builder(subject, builder: str, kwargs: dict, batch=None, initializer=None, needs: str | None = None) -> dict:
     """Run the lifecycle probe for a builder and insist on a Block back.
 
+    The judge chooses the batch (MNIST rows it reads itself, or values it draws and sends) and the parameters the
+    probe sets into the net for a second forward pass (``judged_output``); the reply carries both
+    (:func:`~autograder.checks.inputs.with_sent`) for :func:`~autograder.checks.nets.judge_forward`.
     With ``needs`` (a step: ``before_init``, ``after_init``), data recorded up to that step is enough, even
     when a later step failed; otherwise the whole lifecycle must have run.
     """
-    reply = subject.probe("lifecycle", builder=builder, kwargs=kwargs, batch=batch or MNIST_BATCH,
-                          initializer=initializer)
+    send, x = batch_input(subject, batch or MNIST_BATCH)
+    hidden, num_outputs = kwargs.get("hidden", DEFAULT_HIDDEN), kwargs.get("num_outputs", DEFAULT_OUTPUTS)
+    params = dense_parameters(weight_shapes(int(np.prod(x.shape[1:])), hidden, num_outputs), seed=PARAMS_SEED)
+    reply = subject.probe("lifecycle", builder=builder, kwargs=kwargs, batch=send, initializer=initializer,
+                          params=params)
     reply = recorded_until(reply, needs, builder) if needs else expect_ok(reply, builder)
     if BLOCK not in reply["types"]:
         raise CheckFailed(f"{reply['call']} to return a gluon Block (an nn.Sequential)",
                           f"it returned {reply['types'][0]}", "return the net you built")
-    return reply
+    return with_sent(reply, input=x, layers=pairs(params))
+
+
+#: The nets every builder makes when called without arguments, and the seed of the parameters the judge sends.
+DEFAULT_HIDDEN, DEFAULT_OUTPUTS, PARAMS_SEED = (128, 64), 10, 11
 
 
 def judge_own_block(subject, name: str, methods: tuple[str, ...]) -> None:
