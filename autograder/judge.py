@@ -57,7 +57,7 @@ def notebook_notes(subject, exercises: list[str]) -> list[str]:
     if reply.get("numpy_mode") is True:
         notes.append("your notebook turns on MXNet's NumPy mode (npx.set_np()); the exercises are written for the "
                      "classic mode (mx.nd), so every check ran your code in classic mode, and once more in NumPy "
-                     "mode where your code uses the mxnet.np API")
+                     "mode where your code failed in classic mode")
     return notes
 
 

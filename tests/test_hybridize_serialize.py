@@ -15,6 +15,7 @@ from textwrap import dedent
 import pytest
 
 from autograder.units import unit
+from autograder.units.hybridize_serialize.checks.shared import NAMED_MISTAKES
 
 from notebooks import every_check, grade_notebook, ids, reference_notebook, with_answer, write_notebook
 
@@ -371,6 +372,50 @@ VARIANTS = [
 ]
 
 
+#: What the feedback of each wrong answer must not say (case-insensitive): another cause than its first one, the
+#: student's own code offered as the fix, a correct part blamed (issue 26). Every case has its entry.
+NEVER = {
+    "HybridMLP-nd.relu": ("npx", "name_scope", "output layer applies relu"),
+    "HybridMLP-F.npx.relu": ("nd.relu", "_npx_fully_connected", "legacy ndarray"),
+    "HybridMLP-HybridSequential-built-in": ("nd.relu", "npx", "name_scope"),
+    "HybridMLP-plain-Block-with-forward": ("nd.relu", "npx", "name_scope"),
+    "HybridMLP-no-name-scope": ("not nd.relu", "npx", "output layer applies relu"),
+    "HybridMLP-relu-on-output": ("nd.relu", "name_scope", "npx"),
+    "HybridMLP-returns-input": ("nd.relu", "npx", "output layer applies relu"),
+    "export_model-no-forward-pass": ("call net.hybridize() before", "epoch=1"),
+    "export_model-no-hybridize": ("run the batch through", "alone builds nothing"),
+    "export_model-epoch-1": ("run the batch through", "hybridize() before the forward pass"),
+    "export_model-wrong-names-returned": ("epoch=1", "run the batch through", "alone builds nothing"),
+    "export_model-names-only": ("alone builds nothing", "hybridize() before the forward pass"),
+    "import_model-returns-the-notebook-net": ("export at epoch", "save_states"),
+    "import_model-load_parameters-into-HybridMLP": ("export at epoch", "save_states"),
+    "train_epoch-no-autograd-record": ("trainer.step(1)", "fixed batch size", "summed"),
+    "train_epoch-step-1": ("trainer.step(batch_size)", "autograd.record", "fixed batch size"),
+    "train_epoch-fixed-batch-size": ("trainer.step(batch_size)", "too large", "autograd.record"),
+    "train_epoch-mean-of-batch-means": ("trainer.step", "summed"),
+    "train_epoch-summed-loss": ("mean of the batches", "trainer.step"),
+    "train_epoch-returns-ndarray": ("summed", "mean of the batches"),
+    "train_epoch-returns-zero": ("trainer.step(batch_size)", "fixed batch size"),
+    "evaluate_accuracy-argmax-axis-0": ("metric", "float32 indices"),
+    "evaluate_accuracy-float-against-int": ("argmax(axis=0)", "metric"),
+    "evaluate_accuracy-labels-assumed-int32": ("argmax(axis=0)", "metric"),
+    "evaluate_accuracy-mean-of-batch-accuracies": ("axis 0 runs over the samples", "metric"),
+    "evaluate_accuracy-metric-never-reset": ("argmax(axis=1)", "one dtype", "axis 0"),
+    "evaluate_accuracy-returns-zero": ("axis 0 runs over the samples", "metric"),
+    "save_checkpoint-without-trainer-states": ("do not initialize", "symbolblock"),
+    "save_checkpoint-save_parameters-built-in": ("do not initialize", "symbolblock"),
+    "load_checkpoint-without-trainer-states": ("do not initialize", "symbolblock"),
+    "load_checkpoint-re-initializes": ("trainer's state", "symbolblock"),
+    "load_checkpoint-does-nothing": ("symbolblock", "save_states(path)"),
+}
+
+
+def foreign_hints(exercise: str) -> list[str]:
+    """The unit's named-mistake hints scoped to other exercises only: what no feedback of ``exercise`` may say."""
+    own = {hint for exercises, _, _, hint in NAMED_MISTAKES if exercise in exercises}
+    return [hint for exercises, _, _, hint in NAMED_MISTAKES if exercise not in exercises and hint not in own]
+
+
 def rounds(params) -> list[list]:
     """The cases split into rounds of at most one per exercise, in table order."""
     placed: list[list] = []
@@ -417,6 +462,10 @@ def test_case_tables_are_sound():
         assert failing and failing <= every(exercise), (param.id, failing - every(exercise))
         assert phrase.strip() and source.strip()
         compile(source, param.id, "exec")
+    assert set(NEVER) == {param.id for param in MUTANTS} and all(NEVER.values())
+    # Every check has a first-cause case: a wrong answer failing it, whose feedback is held to what it must say and
+    # must not say.
+    assert set(CHECKS) - set().union(*(param.values[2] for param in MUTANTS)) == set()
     # Every exercise has an answer that does not do it (a built-in, a default, a do-nothing body) losing it all.
     assert {param.values[0] for param in MUTANTS if param.values[2] == every(param.values[0])} == set(CELL_OF)
 
@@ -438,6 +487,10 @@ def test_wrong_answer_fails_exactly_its_checks(request, exercise, source, failin
             assert (result.status, result.score, result.feedback) == ("passed", result.max_score, ""), cid
     assert any(phrase.casefold() in results[cid].feedback.casefold() for cid in failing), (
         f"\nno feedback of a failing check says {phrase!r}:\n" + describe(results, failing))
+    for cid in failing:
+        said = [words for words in NEVER[case_id] if words.casefold() in results[cid].feedback.casefold()]
+        said += [hint for hint in foreign_hints(exercise) if hint in results[cid].feedback]
+        assert not said, f"{cid} says {said}:\n" + describe(results, [cid])
 
 
 @pytest.mark.parametrize("number", range(len(rounds(MUTANTS))))

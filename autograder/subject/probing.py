@@ -125,17 +125,29 @@ def answer(ctx: ProbeContext, name: str, args: dict, *, timeout: float | None = 
 
     The probe runs in MXNet's classic array mode, the mode the exercises are written for, whatever mode the
     notebook switched on (``npx.set_np()``); the notebook's mode is restored afterwards. Student code written
-    with the ``mxnet.np`` API fails on classic arrays, so such a probe is asked once more in NumPy mode.
+    with the ``mxnet.np`` API fails on classic arrays, so such a probe is asked once more in NumPy mode. So is a
+    probe that failed in classic mode for a notebook that left NumPy mode on: code written for that mode can fail
+    in the classic one without any sign of the ``mxnet.np`` API (``x - x.mean()`` broadcasts on NumPy-mode symbols,
+    not on classic ones); its NumPy-mode answer counts when it runs to the end, else the classic one does (its error
+    names the classic mistake, such as ``nd.relu`` inside ``hybrid_forward``).
     """
     if ctx.report.unreadable:
         return reply(Status.UNREADABLE, reason=ctx.report.unreadable)
     with _array_mode(numpy=False) as notebook_mode:
         ctx.numpy_mode = notebook_mode
         answered = _answer_once(ctx, name, args, timeout)
-    if written_for_numpy(answered):
+    numpy_api = written_for_numpy(answered)
+    if numpy_api or (notebook_mode and failed(answered)):
         with _array_mode(numpy=True):
-            answered = _answer_once(ctx, name, args, timeout)
+            again = _answer_once(ctx, name, args, timeout)
+        if numpy_api or again.get("status") == Status.OK:
+            answered = again
     return answered
+
+
+def failed(reply: dict) -> bool:
+    """Whether the student's code raised (a stub still raising NotImplementedError is no failure of a mode)."""
+    return reply.get("status") == Status.RAISED and reply.get("error_type") != "NotImplementedError"
 
 
 def _answer_once(ctx: ProbeContext, name: str, args: dict, timeout: float | None) -> dict:

@@ -79,13 +79,27 @@ def file_bytes(path: Path, limit: int = MAX_FILE_BYTES):
 # --- inputs and kit-made nets ----------------------------------------------------------------------------
 
 def array_of(values: np.ndarray):
-    """``values`` (sent by the judge) as a classic NDArray of the same dtype."""
+    """``values`` (sent by the judge) as an array of the same dtype for the kit's own use (a parameter's value, the
+    kit's training): an ``mxnet.np`` array when the probe runs again in NumPy mode, else a classic NDArray."""
+    if mx.util.is_np_array():
+        return mx.np.array(values, dtype=values.dtype)
     return nd.array(values, dtype=values.dtype)
 
 
-def batches_of(batches: list) -> list:
-    """The judge's ``[[images, labels], ...]`` as ``(data, label)`` NDArray pairs, as mnist_batches gives them."""
-    return [(array_of(data), array_of(label)) for data, label in batches]
+def input_of(ctx: ProbeContext, values: np.ndarray):
+    """``values`` as the input the student's code is called with: an ``mxnet.np`` array in the NumPy-mode run of a
+    notebook that turned NumPy mode on (d2l's ``float(l.sum())`` takes those only), else a classic NDArray, the
+    arrays of the notebook's own mode (``F.npx.relu`` in a classic notebook fails there, and here)."""
+    if ctx.numpy_mode and mx.util.is_np_array():
+        return mx.np.array(values, dtype=values.dtype)
+    return nd.array(values, dtype=values.dtype)
+
+
+def batches_of(batches: list, ctx: ProbeContext | None = None) -> list:
+    """The judge's ``[[images, labels], ...]`` as ``(data, label)`` array pairs, as mnist_batches gives them: for the
+    student's code with ``ctx``, else for the kit's."""
+    convert = (lambda values: input_of(ctx, values)) if ctx is not None else array_of
+    return [(convert(data), convert(label)) for data, label in batches]
 
 
 def kit_net(hidden, values: list, num_outputs: int = 10, in_units: int = 784) -> nn.HybridSequential:
@@ -156,7 +170,7 @@ def hybrid_mlp(ctx: ProbeContext, kwargs: dict, x: np.ndarray, values: list | No
         reply["prefix"] = str(net.prefix)
     with ctx.stage("net.initialize(mx.init.Xavier())"):
         net.initialize(mx.init.Xavier(magnitude=2.24))
-    batch = array_of(x)
+    batch = input_of(ctx, x)
     with ctx.stage(f"the forward pass net(x) before hybridize(), with x of shape {batch.shape}"):
         net(batch)
     with ctx.stage("net.collect_params() after the first batch"):
@@ -179,7 +193,8 @@ def hybrid_mlp(ctx: ProbeContext, kwargs: dict, x: np.ndarray, values: list | No
     with ctx.stage("the forward pass net(x) after net.hybridize() (hybrid_forward then gets F = mx.sym)"):
         net(batch)
     with ctx.stage("net(mx.sym.var('data')): hybrid_forward called with a Symbol"):
-        symbol = net(mx.sym.var("data"))
+        data = mx.sym.var("data")
+        symbol = net(data.as_np_ndarray() if ctx.numpy_mode and mx.util.is_np_array() else data)
     reply["symbol"] = {"type": type(symbol).__name__, "is_symbol": isinstance(symbol, mx.sym.Symbol), "json": None}
     if isinstance(symbol, mx.sym.Symbol):
         with ctx.stage("symbol.tojson() of the Symbol net(mx.sym.var('data')) returned"):
@@ -201,7 +216,7 @@ def export_model(ctx: ProbeContext, hidden: list, values: list, batch: np.ndarra
     reply = ctx.reply
     with ctx.stage("export_model(net, path, batch)"):
         try:
-            returned = export(net, str(path), array_of(batch))
+            returned = export(net, str(path), input_of(ctx, batch))
         finally:
             # Evidence for the feedback only (no points): was the net hybridized when export ran or failed?
             reply["hybridized"] = bool(getattr(net, "_active", False))
@@ -226,7 +241,7 @@ def import_model(ctx: ProbeContext, symbol: str, params: np.ndarray, x: np.ndarr
     if not isinstance(imported, gluon.Block):
         return reply
     with ctx.stage("the block import_model returned, on a batch of MNIST images"):
-        reply["imported"] = as_plain_value(imported(array_of(x)))
+        reply["imported"] = as_plain_value(imported(input_of(ctx, x)))
     return reply
 
 
@@ -241,7 +256,7 @@ def train_epoch(ctx: ProbeContext, hidden: list, values: list, batches: list, le
     loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
     reply = ctx.reply
     with ctx.stage("train_epoch(net, trainer, batches, loss_fn)"):
-        returned = train(net, trainer, batches_of(batches), loss_fn)
+        returned = train(net, trainer, batches_of(batches, ctx), loss_fn)
     reply.update(returned=as_plain_value(returned), final=param_values(net))
     return reply
 
@@ -254,11 +269,11 @@ def evaluate_accuracy(ctx: ProbeContext, hidden: list, values: list, batches: li
     net = kit_net(hidden, values)
     reply = ctx.reply
     with ctx.stage("evaluate_accuracy(net, batches)"):
-        returned = evaluate(net, batches_of(batches))
+        returned = evaluate(net, batches_of(batches, ctx))
     reply["returned"] = as_plain_value(returned)
     # The same call again: a right answer gives the same value twice (a metric never reset does not).
     with ctx.stage("evaluate_accuracy(net, batches) a second time, on the same batches"):
-        again = evaluate(net, batches_of(batches))
+        again = evaluate(net, batches_of(batches, ctx))
     reply["again"] = as_plain_value(again)
     return reply
 

@@ -123,7 +123,7 @@ def judge_computes(data: dict, x: np.ndarray, values: list, hidden, what: str) -
 def judge_forward(data: dict, x: np.ndarray, values: list, hidden, what: str) -> None:
     """Imperatively, and as the graph hybrid_forward builds on symbols (evaluated by the judge), then hybridized."""
     judge_output(data, array_of(data, "output", what), x, values, hidden, what)
-    graph = graph_output(data, assigned_inputs(data, values, x), what)
+    graph = graph_output(data, assigned_inputs(data, values, x), what, EXERCISE)
     judge_output(data, graph, x, values, hidden, f"{what}, its graph (what hybridize() runs)")
     judge_output(data, array_of(data, "hybrid_output", what), x, values, hidden, f"{what}, hybridized")
 

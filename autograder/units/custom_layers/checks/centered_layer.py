@@ -72,7 +72,7 @@ def judge_hybridized(reply: dict, x: np.ndarray, what: str) -> None:
     """Hybridized means the graph hybrid_forward builds on symbols: the judge evaluates it on its own ``x`` first
     (its operators name what went wrong); the output of the block once hybridized must be right too."""
     data = ran_until(reply, "symbol", EXERCISE)
-    judge_centered(graph_output(data, {"data": x}, what), x, f"{what}, its graph (what hybridize() runs)")
+    judge_centered(graph_output(data, {"data": x}, what, EXERCISE), x, f"{what}, its graph (what hybridize() runs)")
     data = ran_until(reply, "hybrid_output", EXERCISE)
     judge_centered(array_of(data, "hybrid_output", what), x, f"{what} once hybridized")
 

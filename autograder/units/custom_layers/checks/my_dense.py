@@ -6,6 +6,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from autograder import strategies
+from autograder.checks import symbols
 from autograder.checks.base import CheckFailed, check
 from autograder.checks.examples import for_all
 
@@ -134,6 +135,30 @@ def judge_uses_params(data: dict, x: np.ndarray, values: tuple, what: str) -> No
                           "F.relu(F.FullyConnected(x, weight, bias, num_hidden=units))")
 
 
+def graph_follows(data: dict, x: np.ndarray, values: tuple, linear: list) -> bool:
+    """Whether the graph hybrid_forward builds computes one of ``linear`` from the judge's input and values, evaluated
+    as the layer runs imperatively (element-wise operators broadcast), on x as sent or flattened, with the weight as
+    declared or transposed: d2l's MyDense declares (in_units, units), computes x W + b and takes 2-D input, and is
+    still a layer computing with its own parameters (its shapes and hybridizing are judged by their own checks)."""
+    traced = data.get("symbol") or {}
+    if traced.get("kind") != "Symbol" or not isinstance(traced.get("value"), str):
+        return False
+    try:
+        graph = symbols.parse(traced["value"])
+    except symbols.GraphError:
+        return False
+    for data_in in (x, x.reshape(len(x), -1)):
+        for weight in (values[0], values[0].T):
+            inputs = {"data": data_in, f"{data['prefix']}weight": weight, f"{data['prefix']}bias": values[1]}
+            try:
+                found = symbols.evaluate(graph, inputs, broadcast=True)
+            except symbols.GraphError:
+                continue
+            if any(close(found, expected) for expected in linear):
+                return True
+    return False
+
+
 def judge_computes_somehow(data: dict, x: np.ndarray, values: tuple) -> None:
     """Evidence that the layer computes with the weight and bias it declares, on the judge's input and values:
     its output once they are set, or else the graph its hybrid_forward builds, evaluated by the judge with them
@@ -142,12 +167,7 @@ def judge_computes_somehow(data: dict, x: np.ndarray, values: tuple) -> None:
     if "output" in data and data["output"]["kind"] == "NDArray" and all(data.get("assigned") or [None]) \
             and any(close(data["output"]["value"], expected) for expected in linear):
         return
-    inputs = {"data": x, f"{data['prefix']}weight": values[0], f"{data['prefix']}bias": values[1]}
-    try:
-        graph = graph_output(data, inputs, data["call"])
-    except CheckFailed:
-        graph = None
-    if graph is None or not any(close(graph, expected) for expected in linear):
+    if not graph_follows(data, x, values, linear):
         raise CheckFailed(f"{data['call']} to compute with the weight and bias it declares: with values set into them, "
                           "relu(x W^T + b)", "neither its output nor the graph of its hybrid_forward follows them" +
                           (f"; {data['loose']} were made but never registered" if data.get("loose") else ""),
@@ -163,7 +183,7 @@ def judge_hybridized(reply: dict, x: np.ndarray, values: tuple, what: str) -> No
     units, features = values[0].shape
     data = ran_until(reply, "output", EXERCISE)
     judge_assigned(data, units, features, what)
-    graph = graph_output(data, assigned_inputs(data, values, x), what)
+    graph = graph_output(data, assigned_inputs(data, values, x), what, EXERCISE)
     judge_output(data, graph, x, values, f"{what}, its graph (what hybridize() runs)")
     data = ran_until(reply, "hybrid_output", EXERCISE)
     judge_output(data, array_of(data, "hybrid_output", what), x, values, f"{what} once hybridized")
@@ -182,7 +202,11 @@ def own_layer(subject):
 def declared_params(subject):
     reply, x, values = my_dense(subject, **EXPLICIT)
     judge_declared(ran_until(reply, "before_init", EXERCISE), EXPLICIT["units"], EXPLICIT["in_units"], "as declared")
-    judge_uses_params(ran_until(reply, "output", EXERCISE), x, values, reply.get("call") or EXERCISE)
+    data = ran_until(reply, "symbol", EXERCISE)
+    if "output" in data:
+        judge_uses_params(data, x, values, reply.get("call") or EXERCISE)
+    else:  # the forward pass failed (its checks say why): the graph hybrid_forward builds shows what it computes with
+        judge_computes_somehow(data, x, values)
 
 
 @check(EXERCISE, 1, "With in_units given, initialize() allocates the parameters at once")

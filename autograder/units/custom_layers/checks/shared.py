@@ -5,6 +5,7 @@ Kept here, not in one exercise's module, so that no exercise's checks depend on 
 """
 from __future__ import annotations
 
+import re
 import zlib
 
 import numpy as np
@@ -18,36 +19,67 @@ DENSE = "mxnet.gluon.nn.basic_layers.Dense"
 SEQUENTIAL = "mxnet.gluon.nn.basic_layers.Sequential"
 HYBRID_SEQUENTIAL = "mxnet.gluon.nn.basic_layers.HybridSequential"
 
-#: MXNet's error messages, the mistake that causes them in this unit, and what to do instead.
+#: What each hint tells, once: the mistake it names and what to write instead.
+ND_IN_HYBRID_FORWARD = (
+    "hybrid_forward called an nd.* function: it also runs on symbols (for deferred shapes and once hybridized), "
+    "where F is mx.sym. Call every operator through F: F.relu, F.FullyConnected, F.mean")
+CENTER_BROADCAST = (
+    "symbols do not broadcast implicitly: x - x.mean() works on NDArrays but not once hybridized. Write "
+    "F.broadcast_sub(x, F.mean(x))")
+BIAS_BROADCAST = (
+    "symbols do not broadcast implicitly: a + b on arrays of different shapes (such as F.dot(x, weight, "
+    "transpose_b=True) + bias) works on NDArrays but not once hybridized. Write F.broadcast_add(..., bias), or "
+    "compute the layer with F.FullyConnected(x, weight, bias, num_hidden=units)")
+DOT_DEFERRED = (
+    "F.dot cannot infer the weight's missing input size, so a deferred weight (in_units=0) cannot get its shape "
+    "from the first batch. Use F.FullyConnected(x, weight, bias, num_hidden=units), which infers it")
+WEIGHT_SHAPE = "the weight must have shape (units, in_units): one row per output unit"
+GENERAL_HINT = "run the cell that defines this exercise and try the same call yourself: the error names the step"
+
+#: MXNet's errors that name a mistake of this unit: the exercises where it is that mistake, the marks that must all
+#: appear in the evidence (the step that failed, then MXNet's message), and the hint. The exercise and the step
+#: choose a hint as much as the message does: the same words in another exercise are another mistake.
 ERROR_HINTS = (
-    ("must have NDArray type, but got <Symbol",
-     ("hybrid_forward called an nd.* function: it also runs on symbols (for deferred shapes and once hybridized), "
-      "where F is mx.sym. Call every operator through F: F.relu, F.FullyConnected, F.mean")),
-    ("Incompatible attr in node",
-     ("symbols do not broadcast implicitly: x - x.mean() works on NDArrays but not once hybridized. Write "
-      "F.broadcast_sub(x, F.mean(x))")),
-    ("_dot",
-     ("F.dot cannot infer the weight's missing input size, so a deferred weight (in_units=0) cannot get its shape "
-      "from the first batch. Use F.FullyConnected(x, weight, bias, num_hidden=units), which infers it")),
-    ("because it has invalid shape",
-     ("a deferred parameter needs allow_deferred_init=True in self.params.get(...), so that initialize() waits for "
-      "the first batch")),
-    ("has not been initialized",
-     ("a parameter is not registered: a gluon.Parameter(...) you make yourself is not in collect_params(), so "
-      "initialize() never reaches it. Declare each with self.params.get('weight', ...)")),
-    ("Shape inconsistent", "the weight must have shape (units, in_units): one row per output unit"),
-    ("shape cannot be inferred",
-     ("the first batch could not fix the deferred shapes: use F.FullyConnected, which infers the weight's input "
-      "size, and call every operator through F")),
+    (("CenteredLayer", "MyDense", "build_custom_mlp"), ("must have NDArray type, but got <Symbol",),
+     ND_IN_HYBRID_FORWARD),
+    (("CenteredLayer",), ("Incompatible attr in node", "_minus"), CENTER_BROADCAST),
+    (("MyDense",), ("Incompatible attr in node", "_plus"), BIAS_BROADCAST),
+    (("MyDense",), ("in_units=0", "_dot"), DOT_DEFERRED),
+    (("MyDense",), ("because it has invalid shape",),
+     "a deferred parameter needs allow_deferred_init=True in self.params.get(...), so that initialize() waits for "
+     "the first batch"),
+    (("MyDense",), ("has not been initialized",),
+     "a parameter is not registered: a gluon.Parameter(...) you make yourself is not in collect_params(), so "
+     "initialize() never reaches it. Declare each with self.params.get('weight', ...)"),
+    (("MyDense",), ("Shape inconsistent",), WEIGHT_SHAPE),
+    (("MyDense",), ("in_units=0", "shape cannot be inferred"),
+     "the first batch could not fix the deferred shapes: use F.FullyConnected, which infers the weight's input "
+     "size, and call every operator through F"),
+    (("MyDense",), ("dot shape error",), lambda evidence: dot_shape_hint(evidence)),
+    (("CenteredLayer",), ("Reduction axis",),
+     "a mean along an axis needs an input with that axis, and the layer takes any shape: subtract the mean of all "
+     "elements, F.broadcast_sub(x, F.mean(x)), with no axis"),
 )
 
 
-def error_hint(message: str) -> str:
-    """The hint for an MXNet error message, or the general one."""
-    for marker, hint in ERROR_HINTS:
-        if marker in message:
-            return hint
-    return "read the error above; run the cell that defines this exercise and try the same call yourself."
+def error_hint(message: str, exercise: str, stage: str = "") -> str:
+    """The hint for an error MXNet gave in ``stage`` of ``exercise``, or the general one."""
+    evidence = f"{stage}\n{message}"
+    for exercises, marks, hint in ERROR_HINTS:
+        if exercise in exercises and all(mark in evidence for mark in marks):
+            return hint(evidence) if callable(hint) else hint
+    return GENERAL_HINT
+
+
+def dot_shape_hint(evidence: str) -> str:
+    """What F.dot's "dot shape error: [4,2,3] X [5,6]" says: x not flattened, or the weight not transposed."""
+    shapes = re.search(r"dot shape error: \[([\d,]*)\] X \[([\d,]*)\]", evidence)
+    if shapes and shapes.group(1).count(",") >= 2:
+        return ("F.dot takes x as it comes, here with more than two axes: flatten it first, F.dot(F.flatten(x), "
+                "weight, transpose_b=True), or use F.FullyConnected(x, weight, bias, num_hidden=units), which flattens "
+                "it")
+    return ("the weight is (units, in_units), so x times the weight needs it transposed: F.dot(x, weight, "
+            "transpose_b=True), or F.FullyConnected(x, weight, bias, num_hidden=units)")
 
 
 def ran_until(reply: dict, key: str, name: str) -> dict:
@@ -61,7 +93,8 @@ def ran_until(reply: dict, key: str, name: str) -> dict:
         return data
     if reply.get("status") == Status.RAISED and reply.get("error_type") != "NotImplementedError":
         raise CheckFailed(f"{reply['stage']} to run without an error",
-                          f"it raised {reply['error_type']}: {reply['message']}", error_hint(reply["message"]))
+                          f"it raised {reply['error_type']}: {reply['message']}",
+                          error_hint(reply["message"], name, reply["stage"]))
     expect_ok(reply, name)
     raise CheckFailed("an answer the grader can read", f"a reply without {key!r}")
 
@@ -84,8 +117,10 @@ def judge_own_class(subject, name: str, base: str, method: str, attempt: dict) -
                           f"the exercise is to write the layer yourself: `class {name}(gluon.{short}):` with its "
                           f"own {method}")
     if base not in info["bases"]:
+        rename = (f", and rename forward to {method}(self, F, x, ...), calling every operator through F"
+                  if "forward" in info["own"] and method not in info["own"] else "")
         raise CheckFailed(f"`{name}` to derive from gluon.{short}", f"bases {info['bases'][:3]}",
-                          f"write `class {name}(gluon.{short}):` so that it can be hybridized")
+                          f"write `class {name}(gluon.{short}):` so that it can be hybridized{rename}")
     if method not in info["own"]:
         raise CheckFailed(f"`{name}` to define {method} itself", f"it defines {info['own']}",
                           f"write the {method} method in the class")
@@ -145,39 +180,47 @@ def unassigned(data: dict, shapes, what: str, hint: str) -> None:
                           f"collect_params() order) after a batch", f"parameter shapes {found}", hint)
 
 
-#: Element-wise operators on symbols (which do not broadcast), and what the student wrote to get each.
+#: Element-wise operators on symbols (which do not broadcast), what the student wrote to get each, and the hint;
+#: an exercise's own classic mistake first (x - x.mean() in CenteredLayer, F.dot(...) + bias in MyDense).
 NO_BROADCAST = (
-    (("elemwise_add", "_plus", "_Plus"),
-     "symbols do not broadcast implicitly: a + b on arrays of different shapes (such as F.dot(x, weight, "
-     "transpose_b=True) + bias) works on NDArrays but not once hybridized. Write F.broadcast_add(..., bias), or "
-     "compute the layer with F.FullyConnected(x, weight, bias, num_hidden=units)"),
-    (("elemwise_sub", "_minus", "_Minus"), error_hint("Incompatible attr in node")),
-    (("elemwise_mul", "_mul", "elemwise_div", "_div"),
+    (("elemwise_sub", "_minus", "_Minus"), ("CenteredLayer",), CENTER_BROADCAST),
+    (("elemwise_add", "_plus", "_Plus"), ("MyDense",), BIAS_BROADCAST),
+    (("elemwise_add", "_plus", "_Plus"), (),
+     "symbols do not broadcast implicitly: a + b on arrays of different shapes works on NDArrays but not once "
+     "hybridized. Write F.broadcast_add(a, b)"),
+    (("elemwise_sub", "_minus", "_Minus"), (),
+     "symbols do not broadcast implicitly: a - b on arrays of different shapes works on NDArrays but not once "
+     "hybridized. Write F.broadcast_sub(a, b)"),
+    (("elemwise_mul", "_mul", "elemwise_div", "_div"), (),
      "symbols do not broadcast implicitly: a * b or a / b on arrays of different shapes works on NDArrays but not "
      "once hybridized. Write F.broadcast_mul or F.broadcast_div"),
 )
 
 
-def graph_hint(message: str) -> str:
-    """The hint for what stopped the judge from evaluating the traced graph: chosen by the operator the graph
-    itself used, so that the hint names what the student wrote."""
+def graph_hint(message: str, exercise: str) -> str:
+    """The hint for what stopped the judge from evaluating the traced graph of ``exercise``: chosen by the operator
+    the graph itself used, so that the hint names what the student wrote."""
     if "broadcast implicitly" in message:
         operator = message.split(" ", 1)[0]
-        return next(hint for names, hint in NO_BROADCAST if operator in names)
+        return next((hint for names, exercises, hint in NO_BROADCAST
+                     if operator in names and (not exercises or exercise in exercises)),
+                    "symbols do not broadcast implicitly: use the F.broadcast_* operators")
     if "Shape inconsistent" in message:
-        return error_hint("Shape inconsistent")
+        return error_hint(message, exercise)
     if "the operator" in message:
         return ("write hybrid_forward with the operators of the course, called through F: F.broadcast_sub, F.mean, "
                 "F.FullyConnected, F.relu, F.Activation, F.flatten, F.dot, F.broadcast_add")
     return "hybrid_forward must build the same computation on symbols (F = mx.sym) as on arrays"
 
 
-def graph_output(data: dict, inputs: dict, what: str) -> np.ndarray:
-    """What the graph ``hybrid_forward`` built on a symbol computes on the judge's ``inputs``, evaluated here."""
+def graph_output(data: dict, inputs: dict, what: str, exercise: str) -> np.ndarray:
+    """What the graph ``hybrid_forward`` built on a symbol computes on the judge's ``inputs``, evaluated here
+    (feedback with the hints of ``exercise``)."""
     traced = data["symbol"]
     if traced["kind"] == "error":
         raise CheckFailed(f"{what}, called on a symbol as hybridize() does, to run without an error",
-                          f"it raised {traced['error_type']}: {traced['message']}", error_hint(traced["message"]))
+                          f"it raised {traced['error_type']}: {traced['message']}",
+                          error_hint(traced["message"], exercise, what))
     if traced["kind"] != "Symbol" or not isinstance(traced["value"], str):
         raise CheckFailed(f"{what}, called on a symbol as hybridize() does, to return a Symbol",
                           f"it returned a {traced['kind']}",
@@ -186,7 +229,7 @@ def graph_output(data: dict, inputs: dict, what: str) -> np.ndarray:
         return symbols.evaluate(symbols.parse(traced["value"]), inputs)
     except symbols.GraphError as error:
         raise CheckFailed(f"the graph of {what} (what hybridize() runs) to compute its output",
-                          f"the grader could not evaluate it: {error}", graph_hint(str(error))) from None
+                          f"the grader could not evaluate it: {error}", graph_hint(str(error), exercise)) from None
 
 
 def assigned_inputs(data: dict, values, x: np.ndarray) -> dict:

@@ -64,8 +64,13 @@ def diagnose(found: float, correct: np.ndarray, sizes) -> str:
     for hint, value in mistakes.items():
         if np.isclose(found, value, rtol=0, atol=1e-6):
             return hint
-    return ("take the arg-max over the classes, output.argmax(axis=1) (axis 0 runs over the samples), and compare "
-            "it with the labels in one dtype: pred.astype(label.dtype) == label")
+    if found == 0 and correct.any():
+        return ("no sample was counted as correct: count (output.argmax(axis=1).astype(label.dtype) == label).sum() "
+                "over every batch and divide by the number of samples at the end; with int32 labels the comparison "
+                "is int32 too, and its .mean() rounds down to 0")
+    # Nothing the answer did is known here: say how the count goes, not which part of it is wrong (issue 26).
+    return ("recount it by hand on one batch: the samples whose output.argmax(axis=1), in the labels' dtype, equals "
+            "the label, over every batch, divided by the number of samples")
 
 
 @check(EXERCISE, 2, "Equals a NumPy recount over all samples (int32 labels, as mnist_batches gives them)")

@@ -11,45 +11,46 @@ from autograder.checks.base import CheckFailed, expect_ok, recorded_until
 from autograder.checks.nets import mlp_activations, mlp_forward, weight_bias_pairs
 from autograder.contract import Status
 
-#: Errors whose message names a mistake of this unit: the stage it happens in (its start; "" for any), marks that
-#: all appear in the message, and the hint for that mistake.
+#: Errors whose message names a mistake of this unit: the exercises where it is that mistake, the step it happens in
+#: (its start; "" for any), marks that all appear in the message, and the hint for that mistake. The exercise
+#: chooses as much as the words do: the same words in another exercise are another mistake (issue 26).
 NAMED_MISTAKES = (
-    ("", ("must have NDArray type, but got <Symbol",),
+    (("HybridMLP",), "", ("must have NDArray type, but got <Symbol",),
      "inside hybrid_forward call every operator through F (F.relu(x), not nd.relu(x)): once the net is hybridized, "
      "F is mx.sym and x is a Symbol, which nd functions cannot take"),
-    ("", ("run forward with this block at least once before calling export",),
+    (("export_model",), "", ("run forward with this block at least once before calling export",),
      "net.hybridize() alone builds nothing: run the batch through the hybridized net once (net(batch)), then "
      "net.export(path, epoch=0)"),
-    ("", ("Cannot differentiate node because it is not in a computational graph",),
+    (("train_epoch",), "", ("Cannot differentiate node because it is not in a computational graph",),
      "compute the output and the loss inside `with autograd.record():`, then call loss.backward() after the block"),
-    ("", ("Incompatible attr", "expected float32, got int32"),
+    (("evaluate_accuracy",), "", ("Incompatible attr", "expected float32, got int32"),
      "argmax gives float32 indices and the labels are int32: compare like with like, e.g. "
      "pred.astype(label.dtype) == label, or compare the two as NumPy arrays"),
-    ("", ("Incompatible attr", "expected int32, got float32"),
+    (("evaluate_accuracy",), "", ("Incompatible attr", "expected int32, got float32"),
      "the labels here are float32: convert the predictions to the labels' own dtype, "
      "pred.astype(label.dtype) == label, not to int32"),
-    ("evaluate_accuracy(", ("could not be broadcast together with shapes",),
+    (("evaluate_accuracy",), "evaluate_accuracy(", ("could not be broadcast together with shapes",),
      "take the arg-max over the classes, output.argmax(axis=1): axis 0 runs over the samples, so argmax(axis=0) "
      "gives one index per class, not one per sample"),
-    ("import_model(", ("",),
+    (("import_model",), "import_model(", ("",),
      "the .params file of an export belongs with its symbol file: read both with gluon.SymbolBlock.imports(path + "
      "'-symbol.json', ['data'], path + '-0000.params'). A net you build yourself has other names and may have "
      "another shape, so load_parameters into it fails"),
 )
 
 
-def named_hint(stage: str, message: str) -> str:
-    """The hint for an error (in ``stage``) whose message names a mistake of this unit, or ``""``."""
-    for where, marks, hint in NAMED_MISTAKES:
-        if stage.startswith(where) and all(mark in message for mark in marks):
+def named_hint(exercise: str, stage: str, message: str) -> str:
+    """The hint for an error of ``exercise`` (in ``stage``) whose message names a mistake of it, or ``""``."""
+    for exercises, where, marks, hint in NAMED_MISTAKES:
+        if exercise in exercises and stage.startswith(where) and all(mark in message for mark in marks):
             return hint
     return ""
 
 
-def raise_named(reply: dict) -> None:
-    """Raise CheckFailed with this unit's hint when ``reply`` is an error that names one of its mistakes."""
+def raise_named(reply: dict, exercise: str) -> None:
+    """Raise CheckFailed with the hint of ``exercise`` when ``reply`` is an error that names one of its mistakes."""
     if reply.get("status") == Status.RAISED and reply.get("error_type") != "NotImplementedError":
-        hint = named_hint(reply.get("stage", ""), reply.get("message", ""))
+        hint = named_hint(exercise, reply.get("stage", ""), reply.get("message", ""))
         if hint:
             raise CheckFailed(f"{reply['stage']} to run without an error",
                               f"it raised {reply['error_type']}: {reply['message']}", hint)
@@ -59,14 +60,14 @@ def answer(reply: dict, name: str, needs: str | None = None) -> dict:
     """The probe's data (as far as ``needs`` when given), or feedback naming the mistake behind an error."""
     if needs and reply.get("status") != Status.OK and needs in (reply.get("partial") or {}):
         return recorded_until(reply, needs, name)
-    raise_named(reply)
+    raise_named(reply, name)
     return recorded_until(reply, needs, name) if needs else expect_ok(reply, name)
 
 
 def finished(data: dict, name: str) -> dict:
     """``data`` when the probe ran to its end, else the feedback of the step that failed."""
     if "failure" in data:
-        raise_named(data["failure"])
+        raise_named(data["failure"], name)
         expect_ok(data["failure"], name)
     return data
 

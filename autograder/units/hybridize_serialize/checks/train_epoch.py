@@ -17,7 +17,8 @@ EXERCISE = "train_epoch"
 #: Uneven batches on purpose: a mean of batch means is not the mean over samples.
 SIZES = [32, 32, 16]
 LEARNING_RATE = 0.1
-STEP_HINT = "for each batch: with autograd.record(): compute the loss; then loss.backward(); trainer.step(batch_size)"
+STEP_HINT = ("for each batch: with autograd.record(): compute the loss; then loss.backward(); "
+             "trainer.step(data.shape[0]), the batch's own size")
 
 
 def probe_epoch(subject, sizes=SIZES, learning_rate=LEARNING_RATE, seed=6) -> dict:
@@ -53,10 +54,11 @@ def judge_step(reply: dict, sizes, learning_rate: float, what: str) -> None:
 #: Steps taken with a classic mistake: the hint naming it, and the scale of the summed gradient it gives.
 STEP_MISTAKES = {
     "each step is batch_size times too large: trainer.step(1) after backward on the per-sample losses multiplies "
-    "the learning rate by the batch size. Call trainer.step(batch_size) (it divides the summed gradient by it)":
+    "the learning rate by the batch size. Call trainer.step(data.shape[0]) with each batch's own size (it divides "
+    "the summed gradient by it)":
         lambda size: 1.0,
-    "each step is batch_size times too small: the loss is averaged (loss.mean()) and trainer.step(batch_size) "
-    "divides again. Call loss.backward() on the per-sample losses, or trainer.step(1) after loss.mean()":
+    "each step is batch_size times too small: the loss is averaged (loss.mean()) and trainer.step(...) with the "
+    "batch size divides again. Call loss.backward() on the per-sample losses, or trainer.step(1) after loss.mean()":
         lambda size: 1.0 / size ** 2,
 }
 
