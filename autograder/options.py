@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, fields, replace
 
 #: Parallel judge processes, by default: one per core (``autograder grade --jobs``, ``c.SandboxedExecute.jobs``).
 DEFAULT_JOBS = os.cpu_count() or 1
+#: The largest notebook graded, once its outputs are stripped (:mod:`autograder.intake`; the sandbox's guard too).
+MAX_NOTEBOOK_BYTES = 20 * 2**20
 
 
 @dataclass(frozen=True)

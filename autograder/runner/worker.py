@@ -12,12 +12,11 @@ from contextlib import contextmanager, suppress
 
 from .. import protocol
 from ..contract import Event, ProbeRequest, Status, checked_reply, reply
-from ..options import Options
+from ..options import MAX_NOTEBOOK_BYTES, Options
 from . import channel
 from .sandbox import MNIST, Isolation, Limits, detect, plain_environment, scratch_root, zygote_argv, zygote_settings
 from .zygote import GRADER_FAILED, OUT_OF_MEMORY
 
-MAX_NOTEBOOK_BYTES = 20 * 2**20
 #: What the grader is doing during probes that run no code of the student's, in the student's words.
 PROBE_DOING = {"load_report": "collecting which cells of your notebook ran"}
 START_TIMEOUT = 120.0
