@@ -52,12 +52,12 @@ STRINGS = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 
 @dataclass(frozen=True)
 class Notebook:
-    """A notebook ready to grade: its file name, its bytes as graded (nbformat 4, outputs stripped), its unit and
-    the SHA-256 of the file as handed in (what a rerun compares)."""
+    """A notebook ready to grade: its file name, its bytes as graded (nbformat 4, outputs stripped), its unit (None
+    only where asked for: see :func:`take`) and the SHA-256 of the file as handed in (what a rerun compares)."""
 
     name: str
     data: bytes
-    unit: Unit
+    unit: Unit | None
     sha256: str
 
 
@@ -77,9 +77,12 @@ class Refused(Exception):
 
 
 def take(path: str | os.PathLike | None = None, *, data: bytes | None = None, name: str | None = None,
-         folder: str | os.PathLike | None = None, unit_name: str | None = None) -> Notebook | Unreadable:
+         folder: str | os.PathLike | None = None, unit_name: str | None = None,
+         unit_required: bool = True) -> Notebook | Unreadable:
     """Read one submission: the file at ``path`` inside the class folder ``folder`` (default: its own folder), or
     ``data`` already read (nbgrader hands its step a notebook, not a file); graded for ``unit_name`` when given.
+    A notebook of no unit is :class:`Unreadable`, or, without ``unit_required`` (nbgrader runs notebooks of no
+    unit, its own test notebooks), a :class:`Notebook` whose ``unit`` is None.
 
     Never raises for what the student handed in; :class:`~autograder.units.UnknownUnit` for a ``unit_name`` no
     unit has (the caller's mistake, not the student's).
@@ -98,8 +101,10 @@ def take(path: str | os.PathLike | None = None, *, data: bytes | None = None, na
         found = unit_of_notebook(document, name, Path(path) if path is not None else None, named)
     except Refused as reason:
         return Unreadable(name, str(reason), named if named else None, digest)
-    if isinstance(found, str):
+    if isinstance(found, str) and (unit_required or named is not None):
         return Unreadable(name, found, named, digest)
+    if isinstance(found, str):
+        found = None
     return Notebook(name, graded, found, digest)
 
 

@@ -51,7 +51,7 @@ def grade_class(submissions: str | Path, options: BatchOptions) -> BatchSummary:
     """Grade every submission under ``submissions`` into ``options.out``; write the class files at the end."""
     started = time.monotonic()
     isolation = detect()
-    everyone = discover(submissions, options.unit.name)
+    everyone = discover(submissions, options.unit.name if options.unit is not None else None)
     check_writable(options.out)
     todo = everyone if options.force else [s for s in everyone if not already_graded(options.out, s)]
     scheduler = run_all(todo, options, isolation)
