@@ -190,20 +190,25 @@ def parsed(data: bytes, name: str):
         document = json.loads(text)
     except json.JSONDecodeError as error:
         what = error.msg[:-3] + " there" if error.msg.endswith(" at") else error.msg  # not "starting at at line"
-        ending = " (the file looks cut short: save it again from Jupyter)" if cut_short(text) else ""
-        raise Refused(f"{shown} is not a notebook: its JSON is broken at line {error.lineno}, column {error.colno}: "
-                      f"{what.lower()}{ending}") from None
-    if not isinstance(document, dict) or ("cells" not in document and "worksheets" not in document):
-        raise Refused(f"{shown} is not a notebook: it holds JSON, but not a notebook's (no cells)")
+        ending = " (the file looks cut short: save it again from Jupyter)" if cut_short(text, error) else ""
+        raise Refused(f"{shown} is not a notebook: it is not valid JSON (line {error.lineno}, column "
+                      f"{error.colno}: {what.lower()}){ending}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("cells", document.get("worksheets")), list):
+        raise Refused(f"{shown} is not a notebook: it holds JSON, but not a notebook's (no list of cells)")
+    if not isinstance(document.get("nbformat"), int):
+        raise Refused(f"{shown} is not a notebook: its nbformat version is missing or not a number")
     return validated(document, shown)
 
 
-def cut_short(text: str) -> bool:
-    """Whether JSON text ends before its brackets close (a file cut short), strings aside."""
+def cut_short(text: str, error: json.JSONDecodeError) -> bool:
+    """Whether JSON text broke because it ends too soon (a file cut short): the error is at its very end (an
+    unterminated string runs to the end), and brackets are left open there, strings aside."""
+    rest = text[error.pos:].strip()
+    at_end = (error.msg.startswith("Unterminated string") or not rest
+              or any(word.startswith(rest) for word in ("true", "false", "null")))  # cut inside a literal
     code = STRINGS.sub('""', text)
-    if code.count('"') % 2:  # a string never closed
-        return True
-    return code.count("{") + code.count("[") > code.count("}") + code.count("]")
+    return at_end and (code.count('"') % 2 == 1
+                       or code.count("{") + code.count("[") > code.count("}") + code.count("]"))
 
 
 def validated(document: dict, shown: str):

@@ -83,12 +83,12 @@ def test_broken_notebook_is_graded_zero_with_a_clear_reason(tmp_path):
     data = json.loads(results.read_text())
     assert process.returncode == 1, process.stdout[-2000:]
     assert data["score"] == 0
-    assert all("`broken.ipynb` is not a notebook: its JSON is broken" in test["output"] for test in data["tests"])
+    assert all("`broken.ipynb` is not a notebook: it is not valid JSON" in test["output"] for test in data["tests"])
     assert "INTERNALERROR" not in process.stdout + process.stderr
 
 
 @pytest.mark.parametrize("content, reason", [
-    ("{ this is not json", "`broken.ipynb` is not a notebook: its JSON is broken at line 1"),  # its own reason
+    ("{ this is not json", "`broken.ipynb` is not a notebook: it is not valid JSON (line 1"),  # its own reason
     (json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), "name it with --unit, one of:"),
 ])
 def test_a_notebook_of_no_unit_fails_with_the_intakes_reason(tmp_path, content, reason):

@@ -168,7 +168,7 @@ class Scheduler:
         for submission in self.exhausted:
             faults = self.faults[submission]
             if blame:
-                self.record(held_for_review(submission, faults, self.isolation, self.options.unit), bar)
+                self.record(held_after_faults(submission, faults, self.isolation, self.options.unit), bar)
             else:
                 reason = f"the grader failed {len(faults)} times on this submission (" + "; ".join(faults) + ")"
                 self.record(grader_failed(submission, reason, self.isolation, self.options.unit), bar)
@@ -227,7 +227,7 @@ def grader_failed(submission: Submission, reason: str, isolation: Isolation, uni
                             ERROR, isolation.describe(), 0.0, submission.digest())
 
 
-def held_for_review(submission: Submission, faults: list[str], isolation: Isolation, unit) -> SubmissionResult:
+def held_after_faults(submission: Submission, faults: list[str], isolation: Isolation, unit) -> SubmissionResult:
     """The result of a notebook whose grading ended the grader's processes every time: 0, held for review."""
     note = (f"held for review: grading this notebook ended the grader's processes {len(faults)} times ("
             + "; ".join(faults) + ") while the rest of the class was graded normally, so the notebook itself is "

@@ -44,13 +44,14 @@ from pathlib import Path
 
 import nbformat
 
-from ..intake import Notebook, take
+from ..intake import Notebook, Unreadable, take
 from ..options import Options
 from ..pipeline import grade
 from ..runner.judges import FAULT_BOUND, IDLE_DEATHS, JudgeProcess, release_memory
 from ..runner.worker import SandboxLost, Worker, WorkerError
-from ..units import all_units, unit_of_check
+from ..units import all_units, unit, unit_of_check
 from .plan import files_of, notebook_name, plan_of
+from .reading import unreadable_reason
 
 #: How many notebooks past the one nbgrader is on may be graded ahead, per judge: enough to keep every judge busy
 #: while nbgrader does its own work, few enough that results waiting to be asked for hold little memory.
@@ -396,8 +397,10 @@ def graded(job: Job, worker: Worker) -> Outcome:
     intake as every front end reads a submission, graded by the one pipeline."""
     nb = nbformat.v4.reads(job.notebook.decode())  # lines joined, not validated (nbformat validated it as it wrote)
     plan = plan_of(nb, job.skip_tag)
-    taken = take(data=job.notebook, name=job.name, unit_required=False,
-                 unit_name=job.assignment if job.assignment in all_units() else None)
+    reason = unreadable_reason(nb)  # a stand-in for a file the intake refused as nbgrader read it (.reading)
+    unit_name = job.assignment if job.assignment in all_units() else None
+    taken = (Unreadable(job.name, reason, unit(unit_name) if unit_name else None) if reason is not None
+             else take(data=job.notebook, name=job.name, unit_required=False, unit_name=unit_name))
     if isinstance(taken, Notebook) and taken.unit is None and plan.checks:  # a notebook of no unit: its checks'
         taken = replace(taken, unit=unit_of_check(plan.checks[0]))
     result = grade(taken, worker=worker, checks=plan.checks, nbgrader={"run": plan.run, "files": dict(job.files)})
