@@ -71,7 +71,7 @@ def grade_handed_in(root: Path, unit_name: str | None) -> dict:
         return failure_json(f"Your notebook could not be graded: {error}", time.monotonic() - start)
     if taken.unit is None:
         return failure_json(f"Your notebook could not be graded: {taken.reason}", time.monotonic() - start)
-    options = Options().with_mnist_dir(mnist.find_mnist_dir())
+    options = Options().with_mnist_found()
     checks = [*taken.unit.checks, *taken.unit.hidden_checks]
     with Worker(options=options) as worker:
         graded = grade(taken, options, worker=worker, checks=checks)

@@ -94,6 +94,13 @@ class Options:
         """The same options with MNIST's folder resolved."""
         return replace(self, mnist_dir=None if mnist_dir is None else str(mnist_dir))
 
+    def with_mnist_found(self) -> Options:
+        """The same options with MNIST's folder found and verified (``mnist_dir``, else ``GLUON_GRADER_MNIST``, then
+        MXNet's cache): every front end's one lookup. :class:`~autograder.mnist.MnistNotFound` says what is missing."""
+        from .mnist import find_mnist_dir
+
+        return self.with_mnist_dir(find_mnist_dir(self.mnist_dir))
+
     @property
     def limits(self) -> Limits:
         """The sandbox's limits for one submission."""

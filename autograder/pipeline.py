@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .intake import Notebook, Unreadable
-from .judge import failed, notebook_notes, run_check, with_load_notes
+from .judgement import failed, notebook_notes, run_check, with_load_notes
 from .options import Options
 from .results import CheckResult
 from .screening import review_note

@@ -112,13 +112,17 @@ def notebooks(config) -> list[Notebook]:
 
 def pytest_generate_tests(metafunc):
     if "graded_check" in metafunc.fixturenames:
-        cases = [(notebook, check) for notebook in notebooks(metafunc.config)
+        found = notebooks(metafunc.config)
+        cases = [(notebook, check) for notebook in found
                  for check in (notebook.unit.checks if notebook.unit is not None else [None])]
-        several = len({notebook for notebook, _ in cases}) > 1
+        units = [notebook.unit for notebook in found]
+        # with several notebooks, each test says which: by its unit, or by its file where units repeat
+        label = {notebook: notebook.unit.name if notebook.unit is not None and units.count(notebook.unit) == 1
+                 else notebook.path.name for notebook in found}
         metafunc.parametrize("graded_check", [
             pytest.param(case, marks=pytest.mark.points(case[1].points if case[1] else 0),
-                         id=(f"{case[0].unit.name if case[0].unit else case[0].path.name}:" if several else "")
-                         + (case[1].id if case[1] else "notebook")) for case in cases])
+                         id=(f"{label[case[0]]}:" if len(found) > 1 else "") + (case[1].id if case[1] else "notebook"))
+            for case in cases])
 
 
 def pytest_collection_finish(session):
@@ -141,7 +145,7 @@ def pytest_collection_finish(session):
 
     values = settings.Options.from_values(config.option)
     try:
-        config.stash[OPTIONS] = values.with_mnist_dir(mnist.find_mnist_dir(values.mnist_dir))
+        config.stash[OPTIONS] = values.with_mnist_found()
     except mnist.MnistNotFound as error:
         raise pytest.UsageError(f"gluon-grader cannot grade without MNIST.\n{error}") from None
 
@@ -150,10 +154,9 @@ def run_options(config) -> settings.Options:
     """The run's options, MNIST's folder resolved (a clear error when there is none)."""
     if OPTIONS in config.stash:
         return config.stash[OPTIONS]
-    from autograder import mnist
 
     values = settings.Options.from_values(config.option)
-    return values.with_mnist_dir(mnist.find_mnist_dir(values.mnist_dir))
+    return values.with_mnist_found()
 
 
 @pytest.fixture(scope="session")

@@ -70,17 +70,17 @@ def write_notebook(nb: nbformat.NotebookNode, folder, name: str = "submission.ip
 
 def graded_in_process(path, unit=None):
     """Load the notebook at ``path`` in this process and judge it as every front end does (the pipeline's
-    :func:`~autograder.pipeline.judge`: notes at the top, every visible check of ``unit``, a Unit or its name,
+    :func:`~autograder.pipeline.judged`: notes at the top, every visible check of ``unit``, a Unit or its name,
     default plumbing);
     return ``(Graded, load_report)``. The subject is always closed, so its scratch folder does not outlive the call.
     """
-    from autograder.pipeline import judge
+    from autograder.pipeline import judged
     from autograder.subject.local import LocalSubject
 
     unit = units.unit(unit) if isinstance(unit, str) else unit or PLUMBING
     subject = LocalSubject.from_notebook(path, unit)
     try:
-        graded = judge(subject, unit.checks)
+        graded = judged(subject, unit.checks)
         FEEDBACK_SEEN.extend([*graded.notes, *(result.feedback for result in graded.results)])
         return graded, subject.report
     finally:

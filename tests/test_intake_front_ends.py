@@ -73,13 +73,14 @@ def tree(tmp_path_factory):
 @pytest.fixture(scope="module")
 def by_pytest(flat, tmp_path_factory):
     out = tmp_path_factory.mktemp("pytest")
-    args = [sys.executable, "-m", "pytest", "autograder", "-p", "no:cacheprovider", "--unit", "plumbing",
+    args = [sys.executable, "-m", "pytest", "--pyargs", "autograder", "-p", "no:cacheprovider", "--unit", "plumbing",
             "--results-json", str(out / "results.json")]
     for case in CASES:
         args += ["--submission", str(flat / case.name)]
     process = subprocess.run(args, cwd=out, capture_output=True, text=True, timeout=BOUND_S,
                              env={**environment(out), "PYTHONPATH": str(ROOT)})
     assert "Traceback" not in process.stdout + process.stderr and "INTERNALERROR" not in process.stdout
+    assert (out / "results.json").is_file(), process.stdout[-3000:] + process.stderr[-3000:]
     data = json.loads((out / "results.json").read_text())
     found = {}
     for case in CASES:
@@ -133,9 +134,8 @@ def by_nbgrader(tree):
 def one_worker():
     """Gradescope's run grades one submission per process; here one warm worker serves every case's run."""
     import autograder.runner.worker as module
-    from autograder import mnist
 
-    shared = module.Worker(options=module.Options().with_mnist_dir(mnist.find_mnist_dir()))
+    shared = module.Worker(options=module.Options().with_mnist_found())
 
     @contextmanager
     def reused(*args, **kwargs):

@@ -24,7 +24,7 @@ import time
 import uuid
 from asyncio import CancelledError
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import dask
@@ -39,7 +39,7 @@ from ..runner.judges import FAULT_BOUND, release_memory
 from ..runner.slots import SLOT_FOLDER, claim_slot
 from ..runner.worker import WorkerError
 from .errors import ClusterUnreachable
-from .judging import grade_submission, start_judge, stop_judge
+from .judging import grade_submission, start_worker, stop_worker
 from .scheduler import Scheduler, grader_failed, kill_judge_for_tests
 from .submissions import Submission, read_submission
 
@@ -77,12 +77,12 @@ class JudgePlugin(WorkerPlugin):
     async def setup(self, worker) -> None:
         """Claim this host's next free uid slot, make the judge and start its zygote (off the event loop)."""
         self.slot, self.slot_lock = claim_slot(SLOT_FOLDER)
-        judge = start_judge(self.slot, options_here(self.options))
+        judge = start_worker(self.slot, options_here(self.options))
         await asyncio.get_running_loop().run_in_executor(None, warm, judge)
 
     def teardown(self, worker) -> None:
         """Stop the zygote (a task still running gets a lost sandbox: the client grades it again); free the slot."""
-        stop_judge()
+        stop_worker()
         os.close(self.slot_lock)
 
 
@@ -92,7 +92,7 @@ def options_here(options: Options) -> Options:
     if options.mnist_dir and Path(options.mnist_dir).is_dir():
         return options
     try:
-        return options.with_mnist_dir(mnist.find_mnist_dir(None))
+        return replace(options, mnist_dir=None).with_mnist_found()
     except mnist.MnistNotFound:
         return options
 

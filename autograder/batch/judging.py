@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 
 from ..intake import Notebook, Unreadable
-from ..judge import failed
+from ..judgement import failed
 from ..options import Options
 from ..pipeline import grade
 from ..results import LOST, CheckResult, SubmissionResult
@@ -15,14 +15,14 @@ _worker: Worker | None = None
 _options: Options | None = None
 
 
-def start_judge(slot: int, options: Options) -> Worker:
+def start_worker(slot: int, options: Options) -> Worker:
     """Make this process's worker in ``slot`` (it decides the student uid); return it."""
     global _worker, _options
     _worker, _options = Worker(slot, options=options), options
     return _worker
 
 
-def stop_judge() -> None:
+def stop_worker() -> None:
     """Close this process's worker (its zygote and sandbox), if it has one."""
     global _worker
     if _worker is not None:

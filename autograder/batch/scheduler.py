@@ -23,7 +23,7 @@ from ..results import ERROR, GRADED, LOST, NOT_GRADED_YET, SubmissionResult
 from ..runner.judges import FAULT_BOUND, IDLE_DEATHS, JudgeProcess, release_memory
 from ..runner.sandbox import Isolation
 from .errors import OutputUnwritable
-from .judging import all_failed, grade_submission, start_judge
+from .judging import all_failed, grade_submission, start_worker
 from .submissions import Submission
 
 
@@ -189,7 +189,7 @@ class Scheduler:
 def judge_main(connection, slot: int, options: Options, unit) -> None:
     """A judge process: grade each submission the batch hands over, one at a time, until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle: it stops the judges itself
-    start_judge(slot, options)
+    start_worker(slot, options)
     for number in itertools.count():
         try:
             submission = connection.recv()

@@ -23,16 +23,19 @@ from .feedback import feedback_markdown
 from .files import safe_folder_name, write_text
 from .grades_csv import grades_csv
 from .gradescope import results_json, write_json
-from .html_report import class_report_html
+from .html_report import CLASS_REPORT, class_report_html
 from .junit import junit_xml
 
 #: Key of the SubmissionResult inside results.json's ``extra_data``.
 EXTRA_KEY = "gluon_grader"
 
 
-def write_outputs(out_dir: str | os.PathLike, subs: list[SubmissionResult]) -> dict[str, Path]:
-    """Write the class's grades.csv, junit.xml and report.html into ``out_dir``; return their paths by name."""
-    writers = {"grades.csv": grades_csv, "junit.xml": junit_xml, "report.html": class_report_html}
+def write_outputs(out_dir: str | os.PathLike, subs: list[SubmissionResult], unit=None) -> dict[str, Path]:
+    """Write the class's grades.csv, junit.xml and report.html (titled after ``unit``, when the class is one unit's)
+    into ``out_dir``; return their paths by name."""
+    title = f"{unit.title}: class report" if unit is not None else CLASS_REPORT
+    writers = {"grades.csv": grades_csv, "junit.xml": junit_xml,
+               "report.html": lambda subs: class_report_html(subs, title)}
     paths = {}
     for name, render in writers.items():
         paths[name] = Path(out_dir) / name
