@@ -213,7 +213,7 @@ def cut_short(text: str, error: json.JSONDecodeError) -> bool:
 
 def validated(document: dict, shown: str):
     """``document`` read, upgraded to version 4 and validated by nbformat, as nbgrader reads a notebook."""
-    import nbformat
+    nbformat = imported_nbformat()
     from nbformat.reader import get_version
 
     try:
@@ -234,6 +234,28 @@ def validated(document: dict, shown: str):
         except Exception as error:  # noqa: BLE001  (nbformat's converters raise many kinds on broken input)
             raise Refused(f"{shown} is not a valid notebook ({type(error).__name__}: {str(error)[:200]})") from None
     return nb
+
+
+def imported_nbformat():
+    """nbformat, imported without building rfc3987_syntax's grammars where jsonschema is not imported yet.
+
+    nbformat imports jsonschema, whose format checkers import rfc3987_syntax if it is installed (nbgrader's
+    dependencies install it), and that builds about 40 grammars at import: over a second on every grading process
+    (the self-check, each judge process), for the ``iri`` formats no notebook schema uses. Hidden while jsonschema
+    is first imported, it is left out of jsonschema's format checkers only; it can still be imported afterwards.
+    """
+    import sys
+
+    if "nbformat.validator" not in sys.modules and "jsonschema" not in sys.modules and \
+            "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # an import of it raises ImportError: jsonschema does without
+        try:
+            import nbformat.validator
+        finally:
+            del sys.modules["rfc3987_syntax"]
+    import nbformat
+
+    return nbformat
 
 
 def invalid(error, nb) -> str:

@@ -12,7 +12,7 @@ Measures, ``--repeat`` times each (median reported):
     is timed: the nets' own compute (building, initializing, forward passes, Hypothesis examples), with no
     import or notebook loading in it.
 
-Targets (README, "Benchmark"): self-check < 3 s, and self-check < 2 x import + checks-only, i.e. the kit's
+Targets (README, "Benchmarks"; figures in docs/benchmarks.md): self-check < 3 s, and self-check < 2 x import + checks-only, i.e. the kit's
 own overhead (pytest, notebook loading, reporting) costs less than one more MXNet import.
 
 Why ratios: machines are noisy (CI runners, laptops on battery, a busy 2-core VM), so absolute seconds from

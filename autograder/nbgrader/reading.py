@@ -4,10 +4,10 @@ nbgrader reads ``submitted/<student>/<assignment>/<notebook>.ipynb`` with nbform
 kit's runs: a truncated, empty, zipped or non-UTF-8 file, a folder named ``x.ipynb`` or a notebook of another unit
 failed there with a traceback (or hung, for a named pipe). :class:`IntakeExporter` is the converter's exporter
 (``c.Autograde.exporter_class`` in ``nbgrader_config.py``): it reads the file with :func:`autograder.intake.take`
-first. A notebook the intake reads goes on to nbgrader as before. One it refuses is replaced by an empty notebook
-that carries the reason (:data:`UNREADABLE`); nbgrader puts the assignment's test cells back into it
-(``OverwriteCells.add_missing_cells``), and the ``Execute`` step gives each of them 0 with that reason: the student
-gets 0 and the same message as from every other front end, and the run goes on.
+first. A notebook the intake reads goes on to nbgrader as before. One it refuses is replaced by the assignment's
+release (what the student was given: nbgrader finds its cells where it expects them), carrying the reason in its
+metadata (:data:`UNREADABLE`); nothing of it runs, and the ``Execute`` step gives every test cell 0 with that
+reason: the student gets 0 and the same message as from every other front end, and the run goes on.
 """
 from __future__ import annotations
 
@@ -33,14 +33,27 @@ class IntakeExporter(NotebookExporter):
         if not isinstance(taken, Unreadable):
             return super().from_filename(filename, resources, **kw)
         self.log.warning("Not a notebook nbgrader can grade, graded 0: %s", taken.reason)
-        return self.from_notebook_node(stand_in(taken.reason, assignment), resources, **kw)
+        return self.from_notebook_node(stand_in(taken.reason, self.release_of(resources)), resources, **kw)
+
+    def release_of(self, resources) -> str | None:
+        """The path of the release of the notebook being read (None where this exporter has no course)."""
+        coursedir = getattr(self.parent, "coursedir", None)
+        nbgrader = (resources or {}).get("nbgrader") or {}
+        if coursedir is None or not nbgrader.get("assignment") or not nbgrader.get("notebook"):
+            return None
+        folder = coursedir.format_path(coursedir.release_directory, ".", nbgrader["assignment"])
+        return os.path.join(folder, nbgrader["notebook"] + ".ipynb")
 
 
-def stand_in(reason: str, assignment: str | None):
-    """An empty notebook in place of one the intake refused, with the reason (and its unit) in its metadata."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["gluon_grader"] = {UNREADABLE: reason, **({"unit": assignment} if assignment else {})}
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+def stand_in(reason: str, release: str | None):
+    """The notebook graded in place of one the intake refused: the release the student was given (else an empty
+    notebook), with the reason in its metadata."""
+    try:
+        nb = nbformat.read(release, as_version=4) if release else nbformat.v4.new_notebook()
+    except (OSError, ValueError):
+        nb = nbformat.v4.new_notebook()
+    meta = nb.metadata.get("gluon_grader") if isinstance(nb.metadata.get("gluon_grader"), dict) else {}
+    nb.metadata["gluon_grader"] = {**meta, UNREADABLE: reason}
     return nb
 
 
