@@ -12,8 +12,8 @@ Measures, ``--repeat`` times each (median reported):
     is timed: the nets' own compute (building, initializing, forward passes, Hypothesis examples), with no
     import or notebook loading in it.
 
-Targets (README, "Benchmarks"; figures in docs/benchmarks.md): self-check < 3 s, and self-check < 2 x import + checks-only, i.e. the kit's
-own overhead (pytest, notebook loading, reporting) costs less than one more MXNet import.
+Targets (README, "Benchmarks"; figures in docs/benchmarks.md): self-check < 3 s, and self-check < 2 x import +
+checks-only, i.e. the kit's own overhead (pytest, notebook loading, reporting) costs less than one more MXNet import.
 
 Why ratios: machines are noisy (CI runners, laptops on battery, a busy 2-core VM), so absolute seconds from
 different days or machines do not compare. The baselines are measured in the same run, on the same machine,
