@@ -15,18 +15,8 @@ import pytest
 
 from autograder.units import unit
 
-from notebooks import (
-    assert_fails_exactly,
-    assert_sound_mutants,
-    every_check,
-    grade_id_of,
-    grade_notebook,
-    ids,
-    mutant,
-    reference_notebook,
-    with_answer,
-    write_notebook,
-)
+import notebooks as harness
+from notebooks import every_check, grade_id_of, grade_notebook, ids, reference_notebook, with_answer, write_notebook
 
 UNIT = "custom_layers"
 CHECKS = [check.id for check in unit(UNIT).checks]
@@ -36,7 +26,7 @@ EXERCISE_OF = {check.id: check.exercise for check in unit(UNIT).checks}
 pytestmark = pytest.mark.filterwarnings("ignore:.*is already initialized:UserWarning")
 
 
-case = mutant  # the solution cell is named by its grade id
+case = harness.mutant  # the solution cell is named by its grade id
 
 
 def every(exercise: str) -> set:
@@ -289,7 +279,7 @@ def grade(nb) -> dict:
 
 
 def test_case_tables_are_sound():
-    assert_sound_mutants(MUTANTS, UNIT)
+    harness.assert_sound_mutants(MUTANTS, UNIT)
     assert len(VARIANTS) >= 6
     assert len({param.id for param in MUTANTS + VARIANTS}) == len(MUTANTS) + len(VARIANTS)
     exercises = {exercise.cell for exercise in unit(UNIT).exercises}
@@ -300,7 +290,7 @@ def test_case_tables_are_sound():
 def test_wrong_answer_fails_exactly_its_checks(mnist_dir, grade_id, source, failing, phrase):
     results = grade(with_answer(_reference(), grade_id, source))
     assert list(results) == CHECKS
-    assert_fails_exactly(results, failing, phrase)
+    harness.assert_fails_exactly(results, failing, phrase)
 
 
 @pytest.mark.parametrize("grade_id, source", VARIANTS)

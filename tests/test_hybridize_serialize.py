@@ -16,18 +16,8 @@ import pytest
 
 from autograder.units import unit
 
-from notebooks import (
-    assert_fails_exactly,
-    assert_sound_mutants,
-    describe,
-    every_check,
-    grade_notebook,
-    ids,
-    mutant,
-    reference_notebook,
-    with_answer,
-    write_notebook,
-)
+import notebooks as harness
+from notebooks import every_check, grade_notebook, ids, reference_notebook, with_answer, write_notebook
 
 NAME = "hybridize_serialize"
 UNIT = unit(NAME)
@@ -38,7 +28,7 @@ CELL_OF = {exercise.name: exercise.cell for exercise in UNIT.exercises}
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")  # Gluon's warnings about re-initializing, states
 
 
-case = mutant  # the solution cell is named by its exercise (CELL_OF)
+case = harness.mutant  # the solution cell is named by its exercise (CELL_OF)
 
 
 def every(exercise: str) -> set:
@@ -379,7 +369,7 @@ def round_of(kind: str, case_id: str) -> int:
 
 
 def test_case_tables_are_sound():
-    assert_sound_mutants(MUTANTS, NAME)
+    harness.assert_sound_mutants(MUTANTS, NAME)
     assert all(param.values[2] <= every(param.values[0]) for param in MUTANTS)  # keyed by the exercise it breaks
     assert len(VARIANTS) >= 6 and len({param.id for param in VARIANTS}) == len(VARIANTS)
     # Every exercise has an answer that does not do it (a built-in, a default, a do-nothing body) losing it all.
@@ -391,7 +381,7 @@ def test_wrong_answer_fails_exactly_its_checks(request, exercise, source, failin
     results = graded_round("mutants", round_of("mutants", request.node.callspec.id))
     assert list(results) == CHECKS
     # the other exercises of the round have answers of their own: their checks are another case's
-    assert_fails_exactly(results, failing, phrase, among=every(exercise))
+    harness.assert_fails_exactly(results, failing, phrase, among=every(exercise))
 
 
 @pytest.mark.parametrize("number", range(len(rounds(MUTANTS))))
@@ -399,7 +389,7 @@ def test_checks_of_exercises_without_a_case_in_the_round_keep_full_marks(number)
     members = {param.values[0] for param in rounds(MUTANTS)[number]}
     results = graded_round("mutants", number)
     untouched = {cid: r for cid, r in results.items() if EXERCISE_OF[cid] not in members}
-    assert {cid for cid, r in untouched.items() if not r.passed} == set(), describe(results, untouched)
+    assert {cid for cid, r in untouched.items() if not r.passed} == set(), harness.describe(results, untouched)
 
 
 @pytest.mark.parametrize("exercise, source", VARIANTS)

@@ -11,23 +11,14 @@ import pytest
 
 from autograder.units import unit
 
-from notebooks import (
-    assert_fails_exactly,
-    assert_sound_mutants,
-    describe,
-    grade_notebook,
-    ids,
-    mutant,
-    reference_notebook,
-    with_answer,
-    write_notebook,
-)
+import notebooks as harness
+from notebooks import grade_notebook, ids, reference_notebook, with_answer, write_notebook
 
 #: Gluon warns about blocks kept in plain lists, which is exactly what some of these answers do.
 pytestmark = pytest.mark.filterwarnings("ignore:.*unregistered container with Blocks:UserWarning")
 
 
-case = mutant  # the solution cell is named by its grade id
+case = harness.mutant  # the solution cell is named by its grade id
 
 
 
@@ -446,14 +437,14 @@ def graded(grade_id: str, source: str) -> dict:
 
 
 def test_case_table_is_sound():
-    assert_sound_mutants(CASES, "plumbing")
+    harness.assert_sound_mutants(CASES, "plumbing")
 
 
 @pytest.mark.parametrize("grade_id, source, failing, phrase", CASES)
 def test_wrong_answer_fails_exactly_its_checks(mnist_dir, grade_id, source, failing, phrase):
     results = graded(grade_id, source)
     assert list(results) == [check.id for check in unit("plumbing").checks]
-    assert_fails_exactly(results, failing, phrase)
+    harness.assert_fails_exactly(results, failing, phrase)
 
 
 def case_values(case_id: str):
@@ -466,7 +457,7 @@ def test_counting_parameter_arrays_is_never_told_to_count_biases(mnist_dir):
     grade_id, source, failing, _ = case_values("count_parameters-counts-parameter-arrays")
     results = graded(grade_id, source)
     for cid in failing:
-        assert "count the biases too" not in results[cid].feedback, describe(results, [cid])
+        assert "count the biases too" not in results[cid].feedback, harness.describe(results, [cid])
 
 
 def test_unregistered_blocks_are_not_blamed_on_the_order(mnist_dir):
