@@ -3,6 +3,7 @@ one reason, each good one is read with its unit, nothing hangs, nothing is writt
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import pytest
@@ -85,3 +86,29 @@ def test_a_unit_no_unit_has_is_the_callers_mistake():
     with pytest.raises(UnknownUnit):
         intake.take(RELEASE, unit_name="nonsense")
     assert unit("plumbing").title in intake.take(RELEASE).unit.title
+
+
+def test_a_folder_of_two_units_notebooks_is_graded_per_notebook(tmp_path):
+    from autograder.batch.submissions import discover, read_submission, unit_of_submissions
+
+    (tmp_path / "ann.ipynb").write_bytes(RELEASE.read_bytes())
+    (tmp_path / "bob.ipynb").write_bytes(OTHER_UNIT.read_bytes())
+    (tmp_path / "empty.ipynb").touch()
+    assert unit_of_submissions(tmp_path) is None  # no one unit for the class: each notebook says its own
+    read = {one.student: read_submission(one, None) for one in discover(tmp_path, None)}
+    assert read["ann"].unit.name == "plumbing" and read["bob"].unit.name == "custom_layers"
+    assert isinstance(read["empty"], intake.Unreadable) and "is empty" in read["empty"].reason
+    assert unit_of_submissions(tmp_path, "plumbing").name == "plumbing"
+    named = {one.student: read_submission(one, unit("plumbing")) for one in discover(tmp_path, "plumbing")}
+    assert "notebook of unit custom_layers" in named["bob"].reason  # with --unit, the wrong unit's is named
+
+
+def test_links_pipes_and_folders_named_ipynb_do_not_vanish_from_the_class(tmp_path):
+    from autograder.batch.submissions import discover
+
+    (tmp_path / "ann.ipynb").write_bytes(RELEASE.read_bytes())
+    (tmp_path / "sneaky.ipynb").symlink_to(RELEASE)
+    (tmp_path / "broken.ipynb").symlink_to(tmp_path / "nowhere")
+    (tmp_path / "folder.ipynb").mkdir()
+    os.mkfifo(tmp_path / "pipe.ipynb")
+    assert [one.student for one in discover(tmp_path, "plumbing")] == ["ann", "broken", "folder", "pipe", "sneaky"]
