@@ -99,8 +99,8 @@ def take(path: str | os.PathLike | None = None, *, data: bytes | None = None, na
         document = parsed(data, name)
         graded = stripped(document, name)
         found = unit_of_notebook(document, name, Path(path) if path is not None else None, named)
-    except Refused as reason:
-        return Unreadable(name, str(reason), named if named else None, digest)
+    except Refused as reason:  # graded for the unit named, else the one its folder is named after (if any)
+        return Unreadable(name, str(reason), named or folder_unit(Path(path) if path is not None else None), digest)
     if isinstance(found, str) and (unit_required or named is not None):
         return Unreadable(name, found, named, digest)
     if isinstance(found, str):
@@ -304,10 +304,8 @@ def unit_of_notebook(nb, name: str, path: Path | None, named: Unit | None) -> Un
         return named if other is None else wrong_unit(name, named, other, said, defines)
     if said in units:
         return units[said]
-    if path is not None:
-        for folder in Path(os.path.abspath(path)).parents:
-            if folder.name in units:
-                return units[folder.name]
+    if folder_unit(path) is not None:
+        return folder_unit(path)
     if len(units) == 1:
         return next(iter(units.values()))
     best = most_exercises(defines, units)
@@ -315,6 +313,15 @@ def unit_of_notebook(nb, name: str, path: Path | None, named: Unit | None) -> Un
         return best
     return (f"`{name}` does not say which unit it belongs to (no gluon_grader metadata, not in a folder named after "
             f"a unit, none of a unit's exercises defined); name it with --unit, one of: {', '.join(units)}")
+
+
+def folder_unit(path: Path | None) -> Unit | None:
+    """The unit a folder above ``path`` is named after (nbgrader's ``<student>/<assignment>/``), or None."""
+    units = all_units()
+    for folder in Path(os.path.abspath(path)).parents if path is not None else ():
+        if folder.name in units:
+            return units[folder.name]
+    return None
 
 
 def metadata_unit(nb) -> str | None:
