@@ -51,6 +51,11 @@ from nbgrader.preprocessors import CheckCellMetadata, Execute  # noqa: E402
 
 from autograder.nbgrader.execute import SandboxedExecute  # noqa: E402
 from autograder.nbgrader.metadata import CheckCellMetadataOnce  # noqa: E402
+from autograder.nbgrader.reading import IntakeExporter  # noqa: E402
+
+# Submitted notebooks are read by the kit's intake, as every front end reads them: a file that is not a notebook
+# (truncated, zipped, a folder, a pipe, another unit's) gets 0 and its reason, not a traceback.
+c.Autograde.exporter_class = IntakeExporter
 
 # And nbgrader's metadata check, run twice per notebook, is the same check with its JSON schema checked once per run
 # instead of once per cell (autograder/nbgrader/metadata.py): about 0.1 s less per notebook in nbgrader's own thread.

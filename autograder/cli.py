@@ -180,7 +180,7 @@ def grade_command(args) -> int:
 
     values = settings.Options.from_values(args)
     try:
-        values = values.with_mnist_dir(mnist.find_mnist_dir(values.mnist_dir))
+        values = values.with_mnist_found()
     except mnist.MnistNotFound as error:
         print(f"autograder: cannot grade without MNIST: {error}", file=sys.stderr)
         return 2

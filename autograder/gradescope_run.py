@@ -81,7 +81,8 @@ def would_run_as_root() -> bool:
 
 
 def submitted_notebook(folder: Path, unit_name: str | None) -> Path | None:
-    """The notebook to grade: ``<unit>.ipynb`` if it was submitted, else the first ``.ipynb`` (any depth)."""
+    """The notebook to grade: ``<unit>.ipynb`` if it was submitted, else the first ``.ipynb`` (any depth; whatever
+    it is: the intake says why a link, a pipe or a folder named so is not a notebook)."""
     notebooks = sorted(path for path in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in path.parts)
     named = [path for path in notebooks if unit_name and path.name == f"{unit_name}.ipynb"]
     return (named or notebooks or [None])[0]
@@ -93,11 +94,10 @@ def failure_json(message: str, seconds: float) -> dict:
             "visibility": "visible", "stdout_visibility": "hidden", "tests": []}
 
 
-def results_json(graded, checks, seconds: float, sandbox: str) -> dict:
+def gradescope_results(graded, checks, seconds: float, sandbox: str) -> dict:
     """Gradescope's results.json for one graded notebook: one test per check, hidden ones after publishing."""
     hidden = {check.id for check in checks if check.hidden}
-    notes = [f"Graded in {sandbox}."] + (["Cells that failed to run:", fenced("\n".join(graded.notes))]
-                                          if graded.notes else [])
+    notes = [f"Graded in {sandbox}."] + (["Notes:", fenced("\n".join(graded.notes))] if graded.notes else [])
     tests = [{"name": f"{r.check_id}: {r.title}", "score": r.score, "max_score": r.max_score, "status": r.status,
               "output": fenced(r.feedback) if r.feedback else "", "output_format": "md",
               "visibility": HIDDEN_VISIBILITY if r.check_id in hidden else "visible"} for r in graded.results]
@@ -106,33 +106,38 @@ def results_json(graded, checks, seconds: float, sandbox: str) -> dict:
             "stdout_visibility": "hidden", "tests": tests}
 
 
-def grade_submission(root: Path, unit_name: str | None) -> dict:
-    """Grade ``root/submission``'s notebook; the results.json data (never raises for what a student hands in)."""
+def grade_handed_in(root: Path, unit_name: str | None) -> dict:
+    """Grade ``root/submission``'s notebook, read by the intake as every front end reads it; the results.json
+    data (never raises for what a student hands in)."""
+    from .intake import take
     from .pipeline import grade
     from .runner.worker import Worker
-    from .units import UnknownUnit, unit_of
+    from .units import UnknownUnit
 
     start = time.monotonic()
-    notebook = submitted_notebook(root / "submission", unit_name)
+    folder = root / "submission"
+    notebook = submitted_notebook(folder, unit_name)
     if notebook is None:
         return failure_json("No notebook (`.ipynb` file) was found in your submission: upload your notebook.",
                             time.monotonic() - start)
     try:
-        unit = unit_of(notebook, named=unit_name)
-    except UnknownUnit as error:
+        taken = take(notebook, folder=folder, unit_name=unit_name)
+    except UnknownUnit as error:  # run_autograder names a unit the kit does not have: the instructor's to fix
         return failure_json(f"Your notebook could not be graded: {error}", time.monotonic() - start)
+    if taken.unit is None:
+        return failure_json(f"Your notebook could not be graded: {taken.reason}", time.monotonic() - start)
     if would_run_as_root():
         return failure_json(AS_ROOT, time.monotonic() - start)
-    checks = [*unit.checks, *unit.hidden_checks]
-    with public_mnist(mnist.find_mnist_dir()) as readable:
+    checks = [*taken.unit.checks, *taken.unit.hidden_checks]
+    with public_mnist(Options().with_mnist_found().mnist_dir) as readable:
         options = Options().with_mnist_dir(readable)
         # Closing the worker kills its sandbox and every process of the student uid, and waits until none is left.
         with Worker(options=options) as worker:
-            graded = grade(notebook, unit, options, worker=worker, checks=checks)
+            graded = grade(taken, options, worker=worker, checks=checks)
             sandbox = worker.isolation.describe()
     # The time shown stops where the hidden checks begin: how long the student's code took on their inputs is theirs.
-    data = results_json(graded, checks, (graded.hidden_started or time.monotonic()) - start, sandbox)
-    print(f"{notebook.name} (unit {unit.name}): {points(data['score'])}/"
+    data = gradescope_results(graded, checks, (graded.hidden_started or time.monotonic()) - start, sandbox)
+    print(f"{notebook.name} (unit {taken.unit.name}): {points(data['score'])}/"
           f"{points(sum(check.points for check in checks))} in {data['execution_time']} s; {sandbox}")
     return data
 
@@ -146,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     destination = args.root / "results" / "results.json"
     lock_down(args.root)
     try:
-        data = grade_submission(args.root, args.unit)
+        data = grade_handed_in(args.root, args.unit)
     except mnist.MnistNotFound as error:
         write_json(destination, failure_json(f"The autograder is missing MNIST; tell your instructor.\n\n"
                                              f"{fenced(str(error))}", 0.0))

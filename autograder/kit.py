@@ -35,8 +35,6 @@ from . import mnist
 SOLUTION_MARKERS = ("### BEGIN " + "SOLUTION", "### END " + "SOLUTION")
 #: nbgrader's marker of a hidden-test region, in no notebook that leaves the course (the kit's own code names it).
 HIDDEN_TESTS_MARKER = "### BEGIN HIDDEN TESTS"
-#: Lines of a reference answer shorter than this are too common to tell anything (``return net``).
-SHORTEST_ANSWER_LINE = 25
 
 
 class KitError(RuntimeError):

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, fields, replace
 
 #: Parallel judge processes, by default: one per core (``autograder grade --jobs``, ``c.SandboxedExecute.jobs``).
 DEFAULT_JOBS = os.cpu_count() or 1
+#: The largest notebook graded, once its outputs are stripped (:mod:`autograder.intake`; the sandbox's guard too).
+MAX_NOTEBOOK_BYTES = 20 * 2**20
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,13 @@ class Options:
     def with_mnist_dir(self, mnist_dir) -> Options:
         """The same options with MNIST's folder resolved."""
         return replace(self, mnist_dir=None if mnist_dir is None else str(mnist_dir))
+
+    def with_mnist_found(self) -> Options:
+        """The same options with MNIST's folder found and verified (``mnist_dir``, else ``GLUON_GRADER_MNIST``, then
+        MXNet's cache): every front end's one lookup. :class:`~autograder.mnist.MnistNotFound` says what is missing."""
+        from .mnist import find_mnist_dir
+
+        return self.with_mnist_dir(find_mnist_dir(self.mnist_dir))
 
     @property
     def limits(self) -> Limits:

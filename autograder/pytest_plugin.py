@@ -24,17 +24,23 @@ from autograder.reporting.table import score_table
 
 GRADED = pytest.StashKey()
 HYPOTHESIS_HOME = pytest.StashKey()
+NOTEBOOKS = pytest.StashKey()
 OPTIONS = pytest.StashKey()
 #: What grading needs in this Python, with the line that installs it (checked once, before any check runs).
 NEEDED = ("mxnet", "numpy", "hypothesis")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Notebook:
-    """A notebook to grade and the unit it belongs to."""
+    """A notebook to grade: where it is, and what the intake read there (its unit, or why it cannot be graded)."""
 
     path: Path
-    unit: object
+    taken: object  # autograder.intake.Notebook | Unreadable
+
+    @property
+    def unit(self):
+        """The unit it is graded for (None: none could be told, the intake says why)."""
+        return self.taken.unit
 
 
 def pytest_addoption(parser):
@@ -80,29 +86,43 @@ def pytest_unconfigure(config):
 
 
 def notebooks(config) -> list[Notebook]:
-    """The notebooks to grade with their units: --submission paths, else each unit's release under assignments/."""
-    from autograder.units import UnknownUnit, all_units, unit_of
+    """The notebooks to grade, read by the intake once per run: --submission paths, else each unit's release under
+    assignments/. A file that cannot be graded is one failed test with the intake's reason, as in every front end."""
+    if NOTEBOOKS in config.stash:
+        return config.stash[NOTEBOOKS]
+    from autograder.intake import take
+    from autograder.units import UnknownUnit, all_units
 
     named = config.getoption("unit")
     given = config.getoption("submission")
-    if given:
-        try:
-            return [Notebook(Path(path).resolve(), unit_of(path, named=named[0] if named else None)) for path in given]
-        except UnknownUnit as error:  # with several units, a notebook that names none needs --unit: say so plainly
-            raise pytest.UsageError(str(error)) from None
-    units = [all_units()[name] for name in named] if named else all_units().values()
-    released = [(config.rootpath / "assignments" / unit.name / f"{unit.name}.ipynb", unit) for unit in units]
-    return [Notebook(path, unit) for path, unit in released if path.is_file() or named]
+    try:
+        if given:
+            found = [Notebook(Path(path).absolute(), take(path, unit_name=named[0] if named else None))
+                     for path in given]
+        else:
+            units = [all_units()[name] for name in named] if named else all_units().values()
+            released = [(config.rootpath / "assignments" / unit.name / f"{unit.name}.ipynb", unit) for unit in units]
+            found = [Notebook(path, take(path, unit_name=unit.name)) for path, unit in released
+                     if path.is_file() or named]
+    except (UnknownUnit, KeyError) as error:  # a --unit no unit has: the run's mistake, said plainly
+        raise pytest.UsageError(str(error).strip("'\"")) from None
+    config.stash[NOTEBOOKS] = found
+    return found
 
 
 def pytest_generate_tests(metafunc):
     if "graded_check" in metafunc.fixturenames:
-        cases = [(notebook, check) for notebook in notebooks(metafunc.config) for check in notebook.unit.checks]
-        several = len({notebook for notebook, _ in cases}) > 1
-        metafunc.parametrize(
-            "graded_check",
-            [pytest.param(case, marks=pytest.mark.points(case[1].points),
-                          id=f"{case[0].unit.name}:{case[1].id}" if several else case[1].id) for case in cases])
+        found = notebooks(metafunc.config)
+        cases = [(notebook, check) for notebook in found
+                 for check in (notebook.unit.checks if notebook.unit is not None else [None])]
+        units = [notebook.unit for notebook in found]
+        # with several notebooks, each test says which: by its unit, or by its file where units repeat
+        label = {notebook: notebook.unit.name if notebook.unit is not None and units.count(notebook.unit) == 1
+                 else notebook.path.name for notebook in found}
+        metafunc.parametrize("graded_check", [
+            pytest.param(case, marks=pytest.mark.points(case[1].points if case[1] else 0),
+                         id=(f"{label[case[0]]}:" if len(found) > 1 else "") + (case[1].id if case[1] else "notebook"))
+            for case in cases])
 
 
 def pytest_collection_finish(session):
@@ -125,7 +145,7 @@ def pytest_collection_finish(session):
 
     values = settings.Options.from_values(config.option)
     try:
-        config.stash[OPTIONS] = values.with_mnist_dir(mnist.find_mnist_dir(values.mnist_dir))
+        config.stash[OPTIONS] = values.with_mnist_found()
     except mnist.MnistNotFound as error:
         raise pytest.UsageError(f"gluon-grader cannot grade without MNIST.\n{error}") from None
 
@@ -134,10 +154,9 @@ def run_options(config) -> settings.Options:
     """The run's options, MNIST's folder resolved (a clear error when there is none)."""
     if OPTIONS in config.stash:
         return config.stash[OPTIONS]
-    from autograder import mnist
 
     values = settings.Options.from_values(config.option)
-    return values.with_mnist_dir(mnist.find_mnist_dir(values.mnist_dir))
+    return values.with_mnist_found()
 
 
 @pytest.fixture(scope="session")
@@ -171,7 +190,9 @@ def grade_check(request, worker):
         notebook, check = case
         graded = request.config.stash[GRADED]
         if notebook not in graded:
-            graded[notebook] = grade(notebook.path, notebook.unit, run_options(request.config), worker=worker)
+            graded[notebook] = grade(notebook.taken, run_options(request.config), worker=worker)
+        if check is None:  # a notebook of no unit: the intake's reason is its one failure
+            pytest.fail("\n".join(graded[notebook].notes), pytrace=False)
         result = graded[notebook].by_id()[check.id]
         if not result.passed:
             pytest.fail(result.feedback, pytrace=False)
@@ -184,7 +205,8 @@ def pytest_terminal_summary(terminalreporter, config):
     if not graded:
         return
     for notebook, result in graded.items():
-        terminalreporter.write_sep("=", f"score: {notebook.path.name} (unit {notebook.unit.name})")
+        unit = f"unit {notebook.unit.name}" if notebook.unit is not None else "no unit"
+        terminalreporter.write_sep("=", f"score: {notebook.path.name} ({unit})")
         terminalreporter.write_line(score_table(result.results, str(notebook.path), result.notes))
     destination = config.getoption("results_json")
     if destination:

@@ -10,7 +10,7 @@ import io
 import re
 import tokenize
 
-from .subject.notebook import NotebookError, read_code_cells
+from .subject.notebook import NotebookError, code_cells
 
 #: Names with no use in the plumbing unit other than reaching the grader's objects from the notebook.
 INTROSPECTION = {"_getframe", "f_back", "f_globals", "f_locals", "get_objects", "get_referrers", "get_referents",
@@ -19,10 +19,11 @@ GRADER = re.compile(r"\bautograder\b(?:\s*\.\s*(\w+))?")
 PUBLIC_LOADER = re.compile(r"\bfrom\s+autograder\s+import\s+mnist\b")
 
 
-def reaches_into_grader(path) -> list[str]:
-    """One line per cell that refers to the grader's internals, e.g. ``cell 4 (`import gc`) uses `get_objects```."""
+def reaches_into_grader(notebook: bytes) -> list[str]:
+    """One line per cell of ``notebook`` (its bytes, as the intake read them) that refers to the grader's internals,
+    e.g. ``cell 4 (`import gc`) uses `get_objects```."""
     try:
-        cells = read_code_cells(path)
+        cells = code_cells(notebook)
     except NotebookError:
         return []
     found = []
@@ -60,9 +61,9 @@ def without_comments(source: str) -> str:
     return "\n".join(lines)
 
 
-def review_note(path) -> str | None:
-    """The held-for-review note of the notebook at ``path``, or None when its code keeps out of the grader."""
-    findings = reaches_into_grader(path)
+def review_note(notebook: bytes) -> str | None:
+    """The held-for-review note of ``notebook`` (its bytes), or None when its code keeps out of the grader."""
+    findings = reaches_into_grader(notebook)
     return held_for_review(findings) if findings else None
 
 

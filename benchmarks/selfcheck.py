@@ -8,12 +8,12 @@ Measures, ``--repeat`` times each (median reported):
     ``python -m pytest autograder -q -p no:cacheprovider --submission solutions/plumbing/plumbing.ipynb``
     from the repo root: interpreter start, pytest, MXNet, running the reference notebook, every check, the
     score table.
-(c) checks only: in this process, the reference notebook is loaded once, then only ``pipeline.judge(subject, checks)``
+(c) checks only: in this process, the reference notebook is loaded once, then only ``pipeline.judged(subject, checks)``
     is timed: the nets' own compute (building, initializing, forward passes, Hypothesis examples), with no
     import or notebook loading in it.
 
-Targets (README, "Benchmark"): self-check < 3 s, and self-check < 2 x import + checks-only, i.e. the kit's
-own overhead (pytest, notebook loading, reporting) costs less than one more MXNet import.
+Targets (README, "Benchmarks"; figures in docs/benchmarks.md): self-check < 3 s, and self-check < 2 x import +
+checks-only, i.e. the kit's own overhead (pytest, notebook loading, reporting) costs less than one more MXNet import.
 
 Why ratios: machines are noisy (CI runners, laptops on battery, a busy 2-core VM), so absolute seconds from
 different days or machines do not compare. The baselines are measured in the same run, on the same machine,
@@ -69,7 +69,7 @@ def time_selfcheck(env: dict) -> float:
 
 
 class ChecksOnly:
-    """The reference notebook loaded once in this process; each call times one ``pipeline.judge`` of its checks."""
+    """The reference notebook loaded once in this process; each call times one ``pipeline.judged`` of its checks."""
 
     def __init__(self, env: dict):
         os.environ["GLUON_GRADER_MNIST"] = env["GLUON_GRADER_MNIST"]
@@ -86,7 +86,7 @@ class ChecksOnly:
 
     def __call__(self) -> float:
         started = time.perf_counter()
-        results = self.pipeline.judge(self.subject, self.unit.checks).results
+        results = self.pipeline.judged(self.subject, self.unit.checks).results
         seconds = time.perf_counter() - started
         self.failed = [r.check_id for r in results if not r.passed]
         return seconds

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
+from textwrap import dedent
 
 import nbformat
+import pytest
 
 from autograder import units
 
@@ -70,17 +72,17 @@ def write_notebook(nb: nbformat.NotebookNode, folder, name: str = "submission.ip
 
 def graded_in_process(path, unit=None):
     """Load the notebook at ``path`` in this process and judge it as every front end does (the pipeline's
-    :func:`~autograder.pipeline.judge`: notes at the top, every visible check of ``unit``, a Unit or its name,
+    :func:`~autograder.pipeline.judged`: notes at the top, every visible check of ``unit``, a Unit or its name,
     default plumbing);
     return ``(Graded, load_report)``. The subject is always closed, so its scratch folder does not outlive the call.
     """
-    from autograder.pipeline import judge
+    from autograder.pipeline import judged
     from autograder.subject.local import LocalSubject
 
     unit = units.unit(unit) if isinstance(unit, str) else unit or PLUMBING
     subject = LocalSubject.from_notebook(path, unit)
     try:
-        graded = judge(subject, unit.checks)
+        graded = judged(subject, unit.checks)
         FEEDBACK_SEEN.extend([*graded.notes, *(result.feedback for result in graded.results)])
         return graded, subject.report
     finally:
@@ -126,3 +128,48 @@ def ids(exercise: str, *names: str) -> set:
 def every_check(unit_name: str, exercise: str) -> set:
     """Every check id of ``exercise`` in ``unit_name``: what an answer that does not do the exercise loses."""
     return {check.id for check in units.unit(unit_name).checks if check.exercise == exercise}
+
+
+# --- the mutant tables' one harness (tests/test_mutants.py, test_custom_layers.py, test_hybridize_serialize.py) ---
+
+def mutant(case_id: str, where: str, source: str, failing, phrase: str, *marks):
+    """One wrong answer of a mutant table: the solution cell ``where`` (a grade id, or an exercise's name where the
+    table says so) becomes ``source``; the checks ``failing`` must fail, one feedback of theirs saying ``phrase``."""
+    return pytest.param(where, dedent(source).lstrip(), frozenset(failing), phrase, id=case_id, marks=marks)
+
+
+def describe(results: dict, check_ids) -> str:
+    """The feedback of some checks, for assertion messages."""
+    return "\n".join(f"--- {cid}: {results[cid].score}/{results[cid].max_score}\n{results[cid].feedback}"
+                     for cid in sorted(check_ids))
+
+
+def assert_sound_mutants(cases: list, unit_name: str, minimum: int = 15) -> None:
+    """A mutant table can fail: enough cases, distinct ids, each failing a non-empty set of one exercise's checks,
+    with a phrase to find and code that compiles."""
+    exercise_of = {check.id: check.exercise for check in units.unit(unit_name).checks}
+    assert len(cases) >= minimum
+    assert len({param.id for param in cases}) == len(cases)
+    for param in cases:
+        _, source, failing, phrase = param.values
+        assert failing and failing <= set(exercise_of), (param.id, failing - set(exercise_of))
+        assert len({exercise_of[cid] for cid in failing}) == 1, param.id
+        assert phrase.strip() and source.strip(), param.id
+        compile(source, param.id, "exec")
+
+
+def assert_fails_exactly(results: dict, failing: set, phrase: str, among=None) -> None:
+    """The checks ``failing`` failed (0 points, feedback that checked something) and every other check of
+    ``among`` (default: all) passed with full points and no feedback; one failing feedback says ``phrase``."""
+    mine = {cid: result for cid, result in results.items() if among is None or cid in among}
+    failed = {cid for cid, result in mine.items() if not result.passed}
+    assert failed == failing, (f"\nunexpectedly failed: {sorted(failed - failing)}\nunexpectedly passed: "
+                               f"{sorted(failing - failed)}\n" + describe(results, failed ^ failing))
+    for cid, result in mine.items():
+        if cid in failing:
+            assert (result.status, result.score) == ("failed", 0) and result.feedback, cid
+            assert "could not check" not in result.feedback, describe(results, [cid])
+        else:
+            assert (result.status, result.score, result.feedback) == ("passed", result.max_score, ""), cid
+    assert any(phrase.casefold() in results[cid].feedback.casefold() for cid in failing), (
+        f"\nno feedback of a failing check says {phrase!r}:\n" + describe(results, failing))

@@ -27,7 +27,7 @@ import nbformat
 import pytest
 from test_batch import ROOT, command, failures, results_of, said, without_timing
 
-from autograder import judge, pipeline
+from autograder import judgement, pipeline
 from autograder.batch import errors, scheduler
 from autograder.batch import grade as batch
 from autograder.batch.submissions import Submission
@@ -242,10 +242,10 @@ def test_a_zygote_killed_mid_submission_raises_sandbox_lost_and_the_next_one_sta
         timer.start()
         with pytest.raises(SandboxLost, match="the grader's sandbox ended while running cell 1"), \
                 worker.subject(nbformat.writes(nb).encode(), unit("plumbing")) as subject:
-            pipeline.judge(subject, unit("plumbing").checks)
+            pipeline.judged(subject, unit("plumbing").checks)
         timer.join()
         with worker.subject(RELEASE.read_bytes(), unit("plumbing")) as subject:
-            assert judge.load_notes(subject) == [] and subject.stopped is None
+            assert judgement.cell_notes(subject.probe("load_report")) == [] and subject.stopped is None
 
 
 # --- full disk and read-only output folders ------------------------------------------------------------------------

@@ -620,7 +620,7 @@ def test_a_dataset_download_is_explained_in_the_students_terms(worker, cell, dat
                     == "preamble")
     nb.cells.insert(preamble + 1, nbformat.v4.new_code_cell(dedent(cell).strip()))
     with worker.subject(nbformat.writes(nb).encode(), PLUMBING) as subject:
-        graded = pipeline.judge(subject, PLUMBING.checks)
+        graded = pipeline.judged(subject, PLUMBING.checks)
     notes, results = graded.notes, graded.results
     (note,) = [note for note in notes if "gluon.data.vision" in note]
     assert note.startswith("cell 2 (")
@@ -633,7 +633,7 @@ def test_a_dataset_download_is_explained_in_the_students_terms(worker, cell, dat
 def test_a_numpy_mode_notebook_gets_full_marks_in_the_sandbox(worker):
     nb = course_notebook(D2L_PREAMBLE, D2L_DATA, *D2L_ANSWERS.values())
     with worker.subject(nbformat.writes(nb).encode(), PLUMBING) as subject:
-        graded = pipeline.judge(subject, PLUMBING.checks)
+        graded = pipeline.judged(subject, PLUMBING.checks)
     notes, results = graded.notes, graded.results
     assert [note for note in notes if "NumPy mode" in note], notes
     assert all(r.passed for r in results), "\n".join(f"{r.check_id}: {r.feedback}" for r in results if not r.passed)

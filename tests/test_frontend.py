@@ -83,17 +83,20 @@ def test_broken_notebook_is_graded_zero_with_a_clear_reason(tmp_path):
     data = json.loads(results.read_text())
     assert process.returncode == 1, process.stdout[-2000:]
     assert data["score"] == 0
-    assert all("broken.ipynb is not a notebook" in test["output"] for test in data["tests"])
+    assert all("`broken.ipynb` is not a notebook: it is not valid JSON" in test["output"] for test in data["tests"])
     assert "INTERNALERROR" not in process.stdout + process.stderr
 
 
-def test_a_notebook_of_no_known_unit_is_a_usage_error_naming_the_units(tmp_path):
+@pytest.mark.parametrize("content, reason", [
+    ("{ this is not json", "`broken.ipynb` is not a notebook: it is not valid JSON (line 1"),  # its own reason
+    (json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), "name it with --unit, one of:"),
+])
+def test_a_notebook_of_no_unit_fails_with_the_intakes_reason(tmp_path, content, reason):
     broken = tmp_path / "broken.ipynb"
-    broken.write_text("{ this is not json")
+    broken.write_text(content)
     process = run_autograder("--submission", str(broken), "--results-json", str(tmp_path / "results.json"))
-    assert process.returncode == pytest.ExitCode.USAGE_ERROR, process.stdout[-2000:] + process.stderr[-2000:]
-    from autograder.units import all_units
-
-    assert f"name it with --unit, one of: {', '.join(all_units())}" in process.stderr
+    assert process.returncode == 1, process.stdout[-2000:] + process.stderr[-2000:]
+    assert reason in process.stdout
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert data["score"] == 0 and reason in data["output"]
     assert "Traceback" not in process.stdout + process.stderr
-    assert not (tmp_path / "results.json").exists()

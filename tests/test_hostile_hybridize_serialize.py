@@ -16,7 +16,7 @@ from textwrap import dedent
 import nbformat
 import pytest
 
-from autograder import pipeline
+from autograder import intake, pipeline
 from autograder.options import Options
 from autograder.runner.worker import Worker
 from autograder.units import unit
@@ -43,7 +43,7 @@ def graded(case_id: str, worker) -> pipeline.Graded:
     with tempfile.TemporaryDirectory(prefix="hostile-hybridize-") as folder:
         path = Path(folder) / f"{case_id}.ipynb"
         nbformat.write(by_id(case_id).notebook(), path)
-        return pipeline.grade(path, UNIT, worker=worker)
+        return pipeline.grade(intake.take(path, unit_name=UNIT.name), worker=worker)
 
 
 def expected_points(case_id: str) -> dict:

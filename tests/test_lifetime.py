@@ -16,7 +16,7 @@ from textwrap import dedent
 import nbformat
 import pytest
 
-from autograder import judge, pipeline
+from autograder import intake, judgement, pipeline
 from autograder.options import Options
 from autograder.runner.sandbox import Isolation, detect
 from autograder.runner.worker import Worker
@@ -154,7 +154,7 @@ def victim_survives(worker: Worker) -> str | None:
     """Run an honest notebook that takes a second; None when nothing stopped it, else why it stopped."""
     notebook = with_cell(RELEASE, "import time\ntime.sleep(1.0)\n")
     with worker.subject(notebook, unit("plumbing")) as subject:
-        notes = judge.load_notes(subject)
+        notes = judgement.cell_notes(subject.probe("load_report"))
     return subject.stopped or (notes[0] if notes else None)
 
 
@@ -182,7 +182,7 @@ def test_nothing_a_notebook_starts_outlives_it(worker, kind):
     if worker.isolation.kind == "plain" and kind not in PLAIN_KINDS:
         pytest.skip("run sandboxed; without the sandbox only the kinds the descendant walk once missed")
     with worker.subject(lingering(kind), unit("plumbing")) as subject:
-        judge.load_notes(subject)
+        judgement.cell_notes(subject.probe("load_report"))
     assert subject.finished and "left" not in subject.finished, subject.finished
     assert lingerers() == []
     assert victim_survives(worker) is None
@@ -195,10 +195,10 @@ def test_honest_notebooks_after_every_lingerer_score_as_alone(worker, mnist_dir,
     everything = HUNTER + "".join(dedent(code) for code in LINGERERS.values()) + "\ntime.sleep(1.0)\n"
     hostile = tmp_path / "hostile.ipynb"
     hostile.write_bytes(with_cell(REFERENCE, everything))
-    alone = pipeline.grade(REFERENCE, unit("plumbing"), options, worker=worker)
-    pipeline.grade(hostile, unit("plumbing"), options, worker=worker)
+    alone = pipeline.grade(intake.take(REFERENCE, unit_name="plumbing"), options, worker=worker)
+    pipeline.grade(intake.take(hostile, unit_name="plumbing"), options, worker=worker)
     assert lingerers() == []
-    after = pipeline.grade(REFERENCE, unit("plumbing"), options, worker=worker)
+    after = pipeline.grade(intake.take(REFERENCE, unit_name="plumbing"), options, worker=worker)
     assert [(r.check_id, r.score) for r in after.results] == [(r.check_id, r.score) for r in alone.results]
     assert after.notes == alone.notes
     assert all(r.score == r.max_score for r in after.results)

@@ -6,21 +6,19 @@ failing check must contain (case-insensitive), naming the mistake.
 """
 import functools
 import tempfile
-from textwrap import dedent
 
 import pytest
 
 from autograder.units import unit
 
+import notebooks as harness
 from notebooks import grade_notebook, ids, reference_notebook, with_answer, write_notebook
 
 #: Gluon warns about blocks kept in plain lists, which is exactly what some of these answers do.
 pytestmark = pytest.mark.filterwarnings("ignore:.*unregistered container with Blocks:UserWarning")
 
 
-def case(case_id: str, grade_id: str, source: str, failing: set, phrase: str, *marks):
-    """One wrong answer: the solution cell ``grade_id`` becomes ``source``; ``failing`` check ids must fail."""
-    return pytest.param(grade_id, dedent(source).lstrip(), frozenset(failing), phrase, id=case_id, marks=marks)
+case = harness.mutant  # the solution cell is named by its grade id
 
 
 
@@ -438,44 +436,15 @@ def graded(grade_id: str, source: str) -> dict:
         return grade_notebook(write_notebook(with_answer(_reference(), grade_id, source), folder))
 
 
-def describe(results: dict, check_ids) -> str:
-    """The feedback of some checks, for assertion messages."""
-    return "\n".join(f"--- {cid}: {results[cid].score}/{results[cid].max_score}\n{results[cid].feedback}"
-                     for cid in sorted(check_ids))
-
-
 def test_case_table_is_sound():
-    known = {check.id for check in unit("plumbing").checks}
-    exercise_of = {check.id: check.exercise for check in unit("plumbing").checks}
-    assert len(CASES) >= 15
-    assert len({param.id for param in CASES}) == len(CASES)
-    for param in CASES:
-        _, source, failing, phrase = param.values
-        assert failing and failing <= known, (param.id, failing - known)
-        assert len({exercise_of[cid] for cid in failing}) == 1, param.id
-        assert phrase.strip() and source.strip()
-        compile(source, param.id, "exec")
+    harness.assert_sound_mutants(CASES, "plumbing")
 
 
 @pytest.mark.parametrize("grade_id, source, failing, phrase", CASES)
 def test_wrong_answer_fails_exactly_its_checks(mnist_dir, grade_id, source, failing, phrase):
     results = graded(grade_id, source)
     assert list(results) == [check.id for check in unit("plumbing").checks]
-
-    failed = {cid for cid, result in results.items() if not result.passed}
-    assert failed == failing, (
-        f"\nunexpectedly failed: {sorted(failed - failing)}\nunexpectedly passed: {sorted(failing - failed)}\n"
-        + describe(results, failed ^ failing))
-
-    for cid, result in results.items():
-        if cid in failing:
-            assert (result.status, result.score) == ("failed", 0), cid
-            assert result.feedback, cid
-        else:
-            assert (result.status, result.score, result.feedback) == ("passed", result.max_score, ""), cid
-
-    assert any(phrase.casefold() in results[cid].feedback.casefold() for cid in failing), (
-        f"\nno feedback of a failing check says {phrase!r}:\n" + describe(results, failing))
+    harness.assert_fails_exactly(results, failing, phrase)
 
 
 def case_values(case_id: str):
@@ -488,7 +457,7 @@ def test_counting_parameter_arrays_is_never_told_to_count_biases(mnist_dir):
     grade_id, source, failing, _ = case_values("count_parameters-counts-parameter-arrays")
     results = graded(grade_id, source)
     for cid in failing:
-        assert "count the biases too" not in results[cid].feedback, describe(results, [cid])
+        assert "count the biases too" not in results[cid].feedback, harness.describe(results, [cid])
 
 
 def test_unregistered_blocks_are_not_blamed_on_the_order(mnist_dir):

@@ -208,7 +208,7 @@ def test_bob_gets_what_the_pytest_autograder_gives(course):
 
 def hidden_scores(notebook: Path) -> dict:
     """What the hidden checks give a notebook, per hidden test cell, graded in this process."""
-    from autograder.judge import run_check
+    from autograder.judgement import run_check
     from autograder.subject.local import LocalSubject
     from autograder.subject.notebook import load_notebook
 

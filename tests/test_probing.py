@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from autograder import judge, pipeline
+from autograder import judgement, pipeline
 from autograder.checks import Check, CheckFailed
 from autograder.options import Options
 from autograder.subject.local import LocalSubject
@@ -181,7 +181,7 @@ def test_a_probe_on_an_unreadable_notebook_is_status_unreadable(make_subject):
 
 def test_grading_an_empty_namespace_fails_every_check_as_not_defined(make_subject):
     started = time.monotonic()
-    results = pipeline.judge(make_subject({}), PLUMBING.checks).results
+    results = pipeline.judged(make_subject({}), PLUMBING.checks).results
     assert time.monotonic() - started < 10
     assert [r.check_id for r in results] == [check.id for check in unit("plumbing").checks]
     for check, result in zip(unit("plumbing").checks, results, strict=True):
@@ -193,14 +193,14 @@ def test_grading_an_empty_namespace_fails_every_check_as_not_defined(make_subjec
 def test_judging_takes_a_subset_of_the_checks_in_its_order(make_subject):
     subject = make_subject({})
     chosen = [c for c in PLUMBING.checks if c.exercise == "count_parameters"][::-1]
-    assert [r.check_id for r in pipeline.judge(subject, chosen).results] == [c.id for c in chosen]
+    assert [r.check_id for r in pipeline.judged(subject, chosen).results] == [c.id for c in chosen]
 
 
 def test_run_check_turns_grader_trouble_into_a_failed_result(make_subject):
     def broken(subject):
         raise KeyError("surprise")
 
-    result = judge.run_check(Check("demo", "broken", 2, "A check with a bug", broken), make_subject({}))
+    result = judgement.run_check(Check("demo", "broken", 2, "A check with a bug", broken), make_subject({}))
     assert (result.status, result.score, result.max_score) == ("failed", 0.0, 2)
     assert "could not check this (KeyError" in result.feedback and "teaching assistant" in result.feedback
 
@@ -213,8 +213,8 @@ def test_run_check_gives_full_points_or_the_check_feedback(make_subject):
         raise CheckFailed("3", "4", "add one less")
 
     subject = make_subject({})
-    assert judge.run_check(Check("demo", "ok", 1.5, "t", passes), subject).score == 1.5
-    failed = judge.run_check(Check("demo", "no", 1.5, "t", fails), subject)
+    assert judgement.run_check(Check("demo", "ok", 1.5, "t", passes), subject).score == 1.5
+    failed = judgement.run_check(Check("demo", "no", 1.5, "t", fails), subject)
     assert failed.score == 0 and failed.feedback == "Expected: 3\nFound: 4\nHint: add one less"
 
 
@@ -223,17 +223,17 @@ def test_a_working_answer_passes_its_checks(make_subject):
         return sum(param.data().size for param in net.collect_params().values())
 
     chosen = [c for c in unit("plumbing").checks if c.exercise == "count_parameters" and c.name != "any_net"]
-    results = pipeline.judge(make_subject({"count_parameters": count_parameters}), chosen).results
+    results = pipeline.judged(make_subject({"count_parameters": count_parameters}), chosen).results
     assert results and all(r.passed and r.score == r.max_score for r in results), [r.feedback for r in results]
 
 
 def test_load_notes_and_missing_names_point_at_the_failed_cells(make_subject):
     problem = CellProblem(4, "def count_parameters(net)", "syntax", "SyntaxError", "invalid syntax (line 1)")
     subject = make_subject({}, LoadReport(notebook="x.ipynb", cells_run=5, problems=[problem]))
-    notes = judge.load_notes(subject)
+    notes = judgement.cell_notes(subject.probe("load_report"))
     assert notes == [problem.describe()]
     check = next(c for c in unit("plumbing").checks if c.exercise == "count_parameters")
-    result = judge.with_load_notes(judge.run_check(check, subject), notes)
+    result = judgement.with_load_notes(judgement.run_check(check, subject), notes)
     assert "is not defined in your notebook" in result.feedback
     assert result.feedback.endswith("These cells did not run to the end:\n  - " + problem.describe())
 
@@ -243,12 +243,12 @@ def test_a_notebook_that_is_not_json_gets_zero_everywhere_naming_the_notebook(tm
     path.write_text("this is not JSON at all")
     subject = LocalSubject.from_notebook(path, PLUMBING, Options(cell_timeout=5, probe_timeout=2))
     try:
-        results = pipeline.judge(subject, PLUMBING.checks).results
+        results = pipeline.judged(subject, PLUMBING.checks).results
         assert len(results) == len(unit("plumbing").checks)
         for result in results:
             assert result.score == 0 and result.status == "failed"
             assert "homework.ipynb" in result.feedback and "could not be graded" in result.feedback
-        assert judge.load_notes(subject) == [subject.report.unreadable]
+        assert judgement.cell_notes(subject.probe("load_report")) == [subject.report.unreadable]
         assert "homework.ipynb" in subject.report.unreadable
         scratch = subject.context.scratch
         assert scratch.is_dir()

@@ -12,7 +12,7 @@ from textwrap import dedent
 import nbformat
 import pytest
 
-from autograder import judge, pipeline, protocol
+from autograder import judgement, pipeline, protocol
 from autograder.options import Options
 from autograder.runner import channel
 from autograder.runner.sandbox import FIRST_UID, Isolation, detect
@@ -35,7 +35,7 @@ def stub_with(code: str) -> bytes:
 def notes_of(worker: Worker, notebook: bytes) -> tuple[list[str], object]:
     """Run ``notebook`` in ``worker``; return its load notes and the remote subject."""
     with worker.subject(notebook, unit("plumbing")) as subject:
-        notes = judge.load_notes(subject)
+        notes = judgement.cell_notes(subject.probe("load_report"))
     return notes, subject
 
 
@@ -76,8 +76,8 @@ def test_a_silent_pipe_times_out_and_a_closed_one_says_so():
 
 def test_the_stub_loads_cleanly_and_answers_not_implemented(worker):
     with worker.subject(RELEASE.read_bytes(), unit("plumbing")) as subject:
-        notes = judge.load_notes(subject)
-        results = pipeline.judge(subject, unit("plumbing").checks).results
+        notes = judgement.cell_notes(subject.probe("load_report"))
+        results = pipeline.judged(subject, unit("plumbing").checks).results
     assert notes == [] and subject.stopped is None
     assert sum(r.score for r in results) == 0
     assert all("not implemented yet" in r.feedback for r in results if r.exercise == "build_mlp")

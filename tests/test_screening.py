@@ -31,11 +31,11 @@ def test_code_that_reaches_into_the_grader_is_flagged(source, found):
 
 
 def test_the_course_notebooks_are_not_flagged():
-    assert reaches_into_grader(REFERENCE) == [] and reaches_into_grader(RELEASE) == []
+    assert reaches_into_grader(REFERENCE.read_bytes()) == [] and reaches_into_grader(RELEASE.read_bytes()) == []
 
 
 def test_a_flagged_cell_is_named_by_number_and_first_line(tmp_path):
     nb = with_answer(reference_notebook(), "count_parameters",
                      "import gc\ndef count_parameters(net):\n    return len(gc.get_objects())\n")
-    (finding,) = reaches_into_grader(write_notebook(nb, tmp_path))
+    (finding,) = reaches_into_grader(write_notebook(nb, tmp_path).read_bytes())
     assert finding.startswith("cell ") and "(`import gc`) uses `get_objects`" in finding

@@ -96,7 +96,7 @@ def loaded(tmp_path_factory):
     report = compare_class([(path.stem, path) for path in sorted(folder.glob("*.ipynb"))], unit("plumbing"),
                            release_path("plumbing"))
     out = tmp_path_factory.mktemp("graded")
-    batch.write_outputs(out, CLASS, report)
+    batch.write_outputs(out, CLASS, similarity=report)
     url = (out / "report.html").as_uri() + "#similarity"
     profile = tmp_path_factory.mktemp("chromium-profile")
     dom = subprocess.run([BROWSER, *FLAGS, f"--user-data-dir={profile}", "--dump-dom", url], capture_output=True,

@@ -2,8 +2,9 @@
 ``--cluster local:N``, a cluster of N worker processes started for the run).
 
 Each Dask worker holds one warm, sandboxed :class:`~autograder.runner.worker.Worker` for its lifetime
-(:class:`JudgePlugin`). A task is one submission: its bytes, the unit and the options in, the judge's result as
-plain data out (:func:`grade_on_worker`, through the same :func:`~.judging.grade_submission` as a judge process).
+(:class:`JudgePlugin`). A task is one submission: what the intake read on the client (the notebook's bytes as
+graded, or why it cannot be), the unit and the options in, the judge's result as plain data out
+(:func:`grade_on_worker`, through the same :func:`~.judging.grade_submission` as a judge process).
 The client keeps the single-machine batch's bookkeeping (:class:`ClusterScheduler` is a
 :class:`~.scheduler.Scheduler`): it writes each result atomically as it arrives, grades again a submission whose
 sandbox was lost, and settles those that met :data:`~autograder.runner.judges.FAULT_BOUND` faults by the same rule.
@@ -18,8 +19,6 @@ from __future__ import annotations
 import asyncio
 import os
 import queue
-import shutil
-import tempfile
 import threading
 import time
 import uuid
@@ -34,14 +33,15 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from distributed.scheduler import KilledWorker
 
 from .. import mnist
+from ..intake import Notebook, Unreadable
 from ..options import Options
 from ..runner.judges import FAULT_BOUND, release_memory
 from ..runner.slots import SLOT_FOLDER, claim_slot
 from ..runner.worker import WorkerError
 from .errors import ClusterUnreachable
-from .judging import NotGradable, grade_submission, read_notebook, start_judge, stop_judge
+from .judging import grade_submission, start_worker, stop_worker
 from .scheduler import Scheduler, grader_failed, kill_judge_for_tests
-from .submissions import Submission
+from .submissions import Submission, read_submission
 
 #: ``--cluster local:N``.
 LOCAL = "local:"
@@ -77,12 +77,12 @@ class JudgePlugin(WorkerPlugin):
     async def setup(self, worker) -> None:
         """Claim this host's next free uid slot, make the judge and start its zygote (off the event loop)."""
         self.slot, self.slot_lock = claim_slot(SLOT_FOLDER)
-        judge = start_judge(self.slot, options_here(self.options))
+        judge = start_worker(self.slot, options_here(self.options))
         await asyncio.get_running_loop().run_in_executor(None, warm, judge)
 
     def teardown(self, worker) -> None:
         """Stop the zygote (a task still running gets a lost sandbox: the client grades it again); free the slot."""
-        stop_judge()
+        stop_worker()
         os.close(self.slot_lock)
 
 
@@ -92,7 +92,7 @@ def options_here(options: Options) -> Options:
     if options.mnist_dir and Path(options.mnist_dir).is_dir():
         return options
     try:
-        return options.with_mnist_dir(mnist.find_mnist_dir(None))
+        return replace(options, mnist_dir=None).with_mnist_found()
     except mnist.MnistNotFound:
         return options
 
@@ -106,21 +106,16 @@ def warm(judge) -> None:
 
 @dataclass(frozen=True)
 class Shipment:
-    """One submission as its task carries it: where it was found, its bytes (or why they could not be read
-    there) and its SHA-256 as the client computed it (what a rerun compares)."""
+    """One submission as its task carries it: where it was found and what the intake read there (the notebook's
+    bytes as graded, or why it cannot be graded), with the SHA-256 the client computed (what a rerun compares)."""
 
     submission: Submission
-    notebook: bytes | None
-    unreadable: str | None
-    digest: str
+    taken: Notebook | Unreadable
 
 
-def ship(submission: Submission) -> Shipment:
-    """Read a submission for its task, with the judge's own reading rules (size limit, the reasons it gives)."""
-    try:
-        return Shipment(submission, read_notebook(submission), None, submission.digest())
-    except NotGradable as reason:
-        return Shipment(submission, None, str(reason), submission.digest())
+def ship(submission: Submission, unit) -> Shipment:
+    """Read a submission for its task, on the client, through the intake (every front end's reading rules)."""
+    return Shipment(submission, read_submission(submission, unit))
 
 
 def grade_on_worker(shipment: Shipment, unit) -> dict:
@@ -130,31 +125,12 @@ def grade_on_worker(shipment: Shipment, unit) -> dict:
     with GRADING:
         kill_judge_for_tests(shipment.submission)
         try:
-            with unpacked(shipment) as submission:
-                reply = grade_submission(submission, unit, shipment.unreadable)
-            reply["sha256"] = shipment.digest
+            reply = grade_submission(shipment.submission, unit, shipment.taken)
         except Exception as error:  # noqa: BLE001  (a bug of the grader's must not lose the rest of the class)
             reply = {"crashed": f"{type(error).__name__}: {error}"}
         release_memory(freeze=_graded == 0)
         _graded += 1
     return reply
-
-
-@contextmanager
-def unpacked(shipment: Shipment):
-    """The shipped submission as a file of this machine: its bytes under the same file name (the sandbox and the
-    feedback use it) in a private folder, removed afterwards."""
-    original = shipment.submission
-    if shipment.notebook is None:
-        yield original  # nothing to write: grade_submission is told why it could not be read
-        return
-    folder = Path(tempfile.mkdtemp(prefix="gluon-grader-task-"))
-    try:
-        path = folder / original.path.name
-        path.write_bytes(shipment.notebook)
-        yield replace(original, path=path)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- the client's side -------------------------------------------------------------------------------------------
@@ -211,7 +187,8 @@ class ClusterScheduler(Scheduler):
         while self.queue and len(in_flight) < self.window(client):
             submission = self.queue.popleft()
             key = f"grade-{submission.student}-{uuid.uuid4().hex[:8]}"  # the student's name on the dashboard
-            future = client.submit(grade_on_worker, ship(submission), self.options.unit, key=key, pure=False)
+            future = client.submit(grade_on_worker, ship(submission, self.options.unit), self.options.unit, key=key,
+                                   pure=False)
             in_flight[future.key] = submission
             pending.add(future)
 

@@ -59,7 +59,7 @@ def grade_class(submissions: str | Path, options: BatchOptions) -> BatchSummary:
     """Grade every submission under ``submissions`` into ``options.out``; write the class files at the end."""
     started = time.monotonic()
     isolation = detect()
-    everyone = discover(submissions, options.unit.name)
+    everyone = discover(submissions, options.unit.name if options.unit is not None else None)
     check_writable(options.out)
     with output_lock(options.out):
         todo = everyone if options.force else [s for s in everyone if not already_graded(options.out, s)]
@@ -67,7 +67,7 @@ def grade_class(submissions: str | Path, options: BatchOptions) -> BatchSummary:
         results = [read_student(options.out, s.student) or missing(s, isolation, options.unit) for s in everyone]
         similar = class_similarity(everyone, options.unit) if options.similarity else None  # judge side: nothing runs
         try:
-            write_outputs(options.out, results, similar)
+            write_outputs(options.out, results, options.unit, similar)
         except OSError as error:
             raise OutputUnwritable(options.out, error) from None
     return BatchSummary(results, scheduler.done, isolation, time.monotonic() - started, scheduler.regraded)

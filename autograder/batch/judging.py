@@ -3,18 +3,19 @@ from __future__ import annotations
 
 import time
 
-from ..judge import failed
+from ..intake import Notebook, Unreadable
+from ..judgement import failed
 from ..options import Options
 from ..pipeline import grade
 from ..results import LOST, CheckResult, SubmissionResult
-from ..runner.worker import MAX_NOTEBOOK_BYTES, SandboxLost, Worker, WorkerError
-from .submissions import Submission
+from ..runner.worker import SandboxLost, Worker, WorkerError
+from .submissions import Submission, read_submission
 
 _worker: Worker | None = None
 _options: Options | None = None
 
 
-def start_judge(slot: int | None, options: Options) -> Worker:
+def start_worker(slot: int | None, options: Options) -> Worker:
     """Make this process's worker in ``slot`` (it decides the student uid; None: the worker claims a free one from
     the host's allocator when it starts); return it."""
     global _worker, _options
@@ -22,7 +23,7 @@ def start_judge(slot: int | None, options: Options) -> Worker:
     return _worker
 
 
-def stop_judge() -> None:
+def stop_worker() -> None:
     """Close this process's worker (its zygote and sandbox), if it has one."""
     global _worker
     if _worker is not None:
@@ -30,49 +31,26 @@ def stop_judge() -> None:
         _worker = None
 
 
-def grade_submission(submission: Submission, unit, unreadable: str | None = None) -> dict:
-    """Grade one submission of ``unit``; the :class:`SubmissionResult` as plain data. Never raises for the student's
-    doing.
+def grade_submission(submission: Submission, unit, taken: Notebook | Unreadable | None = None) -> dict:
+    """Grade one submission of ``unit`` (None: of the unit its notebook says); the :class:`SubmissionResult` as
+    plain data. Never raises for the student's doing.
 
-    ``unreadable`` is why the notebook could not be read where it was found, when that was another machine (the
-    client of a Dask cluster reads it and ships its bytes): graded here as :func:`read_notebook` would have.
+    ``taken`` is the submission as the intake read it where it was found, when that was another machine (the client
+    of a Dask cluster reads it and ships it); else it is read here.
     """
     started = time.monotonic()
-    digest = submission.digest()
+    taken = taken if taken is not None else read_submission(submission, unit)
     try:
-        if unreadable is not None:
-            raise NotGradable(unreadable)
-        notebook = read_notebook(submission)
-        graded = grade(submission.path, unit, _options, worker=_worker, notebook=notebook)
+        graded = grade(taken, _options, worker=_worker)
         results, notes, status = graded.results, graded.notes, "graded"
-    except NotGradable as reason:
-        results, notes, status = all_failed(unit, str(reason)), [str(reason)], "graded"
-    except SandboxLost as error:  # never the student's grade: the batch grades it again (batch/grade.py)
-        results, notes, status = all_failed(unit, f"Not graded: {error}."), [str(error)], LOST
+    except SandboxLost as error:  # never the student's grade: the batch grades it again (batch/scheduler.py)
+        results, notes, status = all_failed(taken.unit, f"Not graded: {error}."), [str(error)], LOST
     except WorkerError as error:
-        results, notes, status = all_failed(unit, f"The grader itself failed: {error}."), [str(error)], "error"
+        results, notes, status = all_failed(taken.unit, f"The grader itself failed: {error}."), [str(error)], "error"
     return SubmissionResult(submission.student, submission.where, results, notes, status,
-                            _worker.isolation.describe(), round(time.monotonic() - started, 3), digest).to_dict()
-
-
-class NotGradable(Exception):
-    """The submission cannot be run at all (no notebook, unreadable, too large); the message says why."""
-
-
-def read_notebook(submission: Submission) -> bytes:
-    """The notebook's bytes, or :class:`NotGradable` saying what is wrong with the file."""
-    if submission.path is None:
-        raise NotGradable(f"no notebook was found in {submission.where}")
-    try:
-        size = submission.path.stat().st_size
-        if size > MAX_NOTEBOOK_BYTES:
-            raise NotGradable(f"{submission.where} is {size // 2**20} MB, larger than the "
-                              f"{MAX_NOTEBOOK_BYTES // 2**20} MB a notebook may be")
-        return submission.path.read_bytes()
-    except OSError as error:
-        raise NotGradable(f"{submission.where} could not be read ({error.strerror})") from None
+                            _worker.isolation.describe(), round(time.monotonic() - started, 3), taken.sha256).to_dict()
 
 
 def all_failed(unit, reason: str) -> list[CheckResult]:
-    """Every check of ``unit`` at 0 with the same reason, so the row still has every column."""
-    return [failed(check, reason) for check in unit.checks]
+    """Every check of ``unit`` at 0 with the same reason, so the row still has every column (none without a unit)."""
+    return [failed(check, reason) for check in unit.checks] if unit is not None else []

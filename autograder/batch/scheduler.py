@@ -23,7 +23,7 @@ from ..results import ERROR, GRADED, LOST, NOT_GRADED_YET, SubmissionResult
 from ..runner.judges import FAULT_BOUND, IDLE_DEATHS, JudgeProcess, release_memory
 from ..runner.sandbox import Isolation
 from .errors import OutputUnwritable
-from .judging import all_failed, grade_submission, start_judge
+from .judging import all_failed, grade_submission, start_worker
 from .submissions import Submission
 
 
@@ -172,7 +172,7 @@ class Scheduler:
         for submission in self.exhausted:
             faults = self.faults[submission]
             if blame:
-                self.record(held_for_review(submission, faults, self.isolation, self.options.unit), bar)
+                self.record(held_after_faults(submission, faults, self.isolation, self.options.unit), bar)
             else:
                 reason = f"the grader failed {len(faults)} times on this submission (" + "; ".join(faults) + ")"
                 self.record(grader_failed(submission, reason, self.isolation, self.options.unit), bar)
@@ -193,7 +193,7 @@ class Scheduler:
 def judge_main(connection, options: Options, unit) -> None:
     """A judge process: grade each submission the batch hands over, one at a time, until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle: it stops the judges itself
-    start_judge(None, options)
+    start_worker(None, options)
     for number in itertools.count():
         try:
             submission = connection.recv()
@@ -231,7 +231,7 @@ def grader_failed(submission: Submission, reason: str, isolation: Isolation, uni
                             ERROR, isolation.describe(), 0.0, submission.digest())
 
 
-def held_for_review(submission: Submission, faults: list[str], isolation: Isolation, unit) -> SubmissionResult:
+def held_after_faults(submission: Submission, faults: list[str], isolation: Isolation, unit) -> SubmissionResult:
     """The result of a notebook whose grading ended the grader's processes every time: 0, held for review."""
     note = (f"held for review: grading this notebook ended the grader's processes {len(faults)} times ("
             + "; ".join(faults) + ") while the rest of the class was graded normally, so the notebook itself is "

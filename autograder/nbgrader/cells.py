@@ -66,23 +66,17 @@ def run_in_cell(checks, namespace: dict, *, label=None) -> None:
     checks = [one for one in checks if one.exercise in namespace]
     with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
-        from hypothesis import configuration
-
-        from ..pipeline import judge
+        from ..pipeline import judged  # Hypothesis's folder is a temporary one there, not the student's folder
         from ..subject.local import LocalSubject
         from ..subject.notebook import LoadReport
         from ..units import unit_of_check
 
         scratch = tempfile.mkdtemp(prefix="gluon-grader-cell-")
-        # Hypothesis would otherwise leave a .hypothesis folder next to the student's notebook.
-        hypothesis_home = getattr(configuration, "__hypothesis_home_directory", None)
-        configuration.set_hypothesis_home_dir(f"{scratch}/.hypothesis")
         try:
             subject = LocalSubject(namespace, LoadReport(notebook="this notebook"), unit_of_check(checks[0]),
                                    scratch=scratch, mnist_dir=mnist_dir) if checks else None
-            results = list(zip(checks, judge(subject, checks).results, strict=True)) if checks else []
+            results = list(zip(checks, judged(subject, checks).results, strict=True)) if checks else []
         finally:
-            configuration.set_hypothesis_home_dir(hypothesis_home)
             shutil.rmtree(scratch, ignore_errors=True)
     for one, result in results:
         if result.passed:

@@ -160,11 +160,10 @@ def resolved(values: settings.Options) -> settings.Options:
     """``values`` with MNIST's folder found (and verified) once per run, and "no cell limit" made the notebook's."""
     from dataclasses import replace
 
-    from .. import mnist
 
     if values.cell_timeout is None or values.cell_timeout <= 0:
         values = replace(values, cell_timeout=values.timeout)
-    return values.with_mnist_dir(mnist.find_mnist_dir(values.mnist_dir))
+    return values.with_mnist_found()
 
 
 def verdict(results: dict, found: tuple) -> tuple[str, str | None]:

@@ -1,30 +1,25 @@
 """The judge's side of an nbgrader notebook: which cells run in the sandbox, which test cells the kit judges, and
-the notebook run and judged.
+the notebook's files; :func:`autograder.pipeline.grade` runs and judges it.
 
-A test cell is the kit's when it is nbgrader's autograded test cell (:func:`is_autograded_test`: graded, locked,
-no solution) whose code only calls ``check("id")`` / ``check_hidden("id")`` with string constants
-(:func:`kit_calls`); its checks run here, outside the student's process. Every other code cell runs in the sandbox.
+A test cell is the kit's when it is nbgrader's autograded test cell
+(:func:`~autograder.subject.notebook.is_autograded_test`: graded, no solution) whose code only calls
+``check("id")`` / ``check_hidden("id")`` with string constants (:func:`kit_calls`); its checks run in the judge
+process, outside the student's. Every other code cell runs in the sandbox.
 """
 from __future__ import annotations
 
 import ast
 import base64
-import contextlib
 import functools
-import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..judge import failed
-from ..pipeline import Graded, judge, subject_of
-from ..screening import review_note
-from ..subject.executing import MAX_FILE_BYTES, MAX_FILES, OUTPUTS_PROBE
-from ..units import UnknownUnit, all_units, unit_of
+from ..subject.executing import MAX_FILE_BYTES, MAX_FILES
+from ..subject.notebook import is_autograded_test
+from ..units import all_units
 
 #: What the kit's test cells call: a call of one of these with string constants only names checks.
 KIT_CALLS = ("check", "check_hidden")
-#: The probes of a notebook of no unit (nbgrader's own test notebooks): none, only its cells run.
-NO_UNIT = types.SimpleNamespace(probes_module="")
 
 
 @dataclass
@@ -38,42 +33,6 @@ class Plan:
     def checks(self) -> list:
         """Every check the kit cells name, each once."""
         return list({found[0].id: found[0] for calls in self.kit.values() for found in calls if found[0]}.values())
-
-
-
-def unit_for(notebook: bytes, assignment: str | None, plan: Plan):
-    """The unit graded: the nbgrader assignment's, else its kit cells' checks' (cells nbgrader restored from the
-    source), else the notebook's metadata's, which the student can edit (None: none)."""
-    from ..units import unit_of_check
-
-    units = all_units()
-    if assignment in units:
-        return units[assignment]
-    if plan.checks:
-        return unit_of_check(plan.checks[0])
-    try:
-        return unit_of(notebook=notebook)
-    except UnknownUnit:
-        return None
-
-
-
-def run_notebook(path: Path, data: bytes, plan: Plan, unit, files: dict, worker):
-    """``(the cells' outputs and written files, the kit checks graded, why the notebook stopped or None)``: the
-    notebook at ``path`` (its bytes ``data``) run in ``worker``'s sandbox beside ``files``, its kit cells judged."""
-    checks = plan.checks
-    note = review_note(path) if checks else None
-    graded = Graded([])
-    with subject_of(path, data, unit or NO_UNIT, None, worker, nbgrader={"run": plan.run, "files": files}) as subject:
-        reply = subject.probe(OUTPUTS_PROBE)
-        if checks and not note:
-            with hypothesis_home(path.parent):
-                graded = judge(subject, checks)
-        stopped = (subject.stopped, (subject.cell or {}).get("number")) if subject.stopped else None
-    if note:
-        graded = Graded([failed(check, note) for check in checks], [note], held=True)
-    return reply, graded, stopped
-
 
 
 def files_of(folder: Path, log=None) -> dict:
@@ -92,21 +51,6 @@ def files_of(folder: Path, log=None) -> dict:
         room -= size
         files[relative] = base64.b64encode(path.read_bytes()).decode()
     return files
-
-
-
-@contextlib.contextmanager
-def hypothesis_home(folder: Path):
-    """Hypothesis's folder in ``folder`` while checks run: it would otherwise leave ``.hypothesis/`` in the course."""
-    from hypothesis import configuration
-
-    previous = getattr(configuration, "__hypothesis_home_directory", None)
-    configuration.set_hypothesis_home_dir(str(folder / ".hypothesis"))
-    try:
-        yield
-    finally:
-        configuration.set_hypothesis_home_dir(previous)
-
 
 
 def plan_of(nb, skip_tag: str = "skip-execution") -> Plan:
@@ -144,13 +88,6 @@ def student_tags(cell) -> list:
     return [tag for tag in tags if isinstance(tag, str)] if isinstance(tags, list) else []
 
 
-def is_autograded_test(cell) -> bool:
-    """A locked, graded code cell without a solution: nbgrader's autograded test cell."""
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
-
-
-
 def kit_calls(source: str) -> list[tuple[str, str]]:
     """``[(function, check id)]`` of each ``check("id", ...)`` / ``check_hidden(...)`` call in the source, in order.
 
@@ -172,7 +109,6 @@ def kit_calls(source: str) -> list[tuple[str, str]]:
     return [(function, check_id) for _, function, check_id in sorted(calls)]
 
 
-
 def resolve(function: str, check_id: str) -> tuple:
     """``(check or None when no unit has it, label of its passing line, check id)``."""
     visible, hidden = known_checks()
@@ -181,14 +117,12 @@ def resolve(function: str, check_id: str) -> tuple:
     return visible.get(check_id), None, check_id
 
 
-
 @functools.cache
 def known_checks() -> tuple[dict, dict]:
     """``({id: check}, {id: hidden check})`` of every unit, looked up once per run (finding units is not free)."""
     units = all_units().values()
     return ({one.id: one for unit in units for one in unit.checks},
             {one.id: one for unit in units for one in unit.hidden_checks})
-
 
 
 def notebook_name(resources) -> str:

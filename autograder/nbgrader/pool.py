@@ -44,10 +44,14 @@ from pathlib import Path
 
 import nbformat
 
+from ..intake import Unreadable, take
 from ..options import Options
+from ..pipeline import grade
 from ..runner.judges import FAULT_BOUND, IDLE_DEATHS, JudgeProcess, release_memory
 from ..runner.worker import SandboxLost, Worker, WorkerError
-from .plan import files_of, notebook_name, plan_of, run_notebook, unit_for
+from ..units import all_units, unit, unit_of_check
+from .plan import files_of, notebook_name, plan_of
+from .reading import unreadable_reason
 
 #: How many notebooks past the one nbgrader is on may be graded ahead, per judge: enough to keep every judge busy
 #: while nbgrader does its own work, few enough that results waiting to be asked for hold little memory.
@@ -389,15 +393,19 @@ def answer(task: Job | Ahead, worker: Worker, sanitizing: Sanitizing | None) -> 
 
 
 def graded(job: Job, worker: Worker) -> Outcome:
-    """Run ``job``'s notebook in ``worker``'s sandbox as ``Execute`` would, and judge its kit test cells."""
+    """Run ``job``'s notebook in ``worker``'s sandbox as ``Execute`` would, and judge its kit test cells: read by the
+    intake as every front end reads a submission, graded by the one pipeline."""
     nb = nbformat.v4.reads(job.notebook.decode())  # lines joined, not validated (nbformat validated it as it wrote)
     plan = plan_of(nb, job.skip_tag)
-    unit = unit_for(job.notebook, job.assignment, plan)
-    with tempfile.TemporaryDirectory(prefix="gluon-grader-nbgrader-") as scratch:
-        path = Path(scratch) / job.name
-        path.write_bytes(job.notebook)
-        reply, result, stopped = run_notebook(path, job.notebook, plan, unit, dict(job.files), worker)
-    return Outcome(job.key, reply, result, stopped)
+    reason = unreadable_reason(nb)  # a stand-in for a file the intake refused as nbgrader read it (.reading)
+    # The unit graded: the assignment's, else its kit cells' checks' (cells nbgrader restored from the source), and
+    # only then the notebook's metadata, which the student can edit (the intake reads it).
+    unit_name = (job.assignment if job.assignment in all_units()
+                 else unit_of_check(plan.checks[0]).name if plan.checks else None)
+    taken = (Unreadable(job.name, reason, unit(unit_name) if unit_name else None) if reason is not None
+             else take(data=job.notebook, name=job.name, unit_required=False, unit_name=unit_name))
+    result = grade(taken, worker=worker, checks=plan.checks, nbgrader={"run": plan.run, "files": dict(job.files)})
+    return Outcome(job.key, result.ran, result, result.stopped)
 
 
 def sanitized(ahead: Ahead, sanitizing: Sanitizing) -> Job:

@@ -25,7 +25,7 @@ from .feedback import feedback_markdown
 from .files import safe_folder_name, write_text
 from .grades_csv import grades_csv
 from .gradescope import results_json, write_json
-from .html_report import class_report_html
+from .html_report import CLASS_REPORT, class_report_html
 from .junit import junit_xml
 from .similarity_csv import similarity_csv
 
@@ -33,13 +33,15 @@ from .similarity_csv import similarity_csv
 EXTRA_KEY = "gluon_grader"
 
 
-def write_outputs(out_dir: str | os.PathLike, subs: list[SubmissionResult],
+def write_outputs(out_dir: str | os.PathLike, subs: list[SubmissionResult], unit=None,
                   similarity: SimilarityReport | None = None) -> dict[str, Path]:
-    """Write the class's grades.csv, junit.xml and report.html into ``out_dir``; return their paths by name.
+    """Write the class's grades.csv, junit.xml and report.html (titled after ``unit``, when the class is one unit's)
+    into ``out_dir``; return their paths by name.
 
     With a ``similarity`` report, also similarity.csv, and report.html gets its section."""
+    title = f"{unit.title}: class report" if unit is not None else CLASS_REPORT
     writers = {"grades.csv": grades_csv, "junit.xml": junit_xml,
-               "report.html": lambda subs: class_report_html(subs, similarity=similarity)}
+               "report.html": lambda subs: class_report_html(subs, title, similarity=similarity)}
     if similarity is not None:
         writers["similarity.csv"] = lambda _: similarity_csv(similarity)
     paths = {}

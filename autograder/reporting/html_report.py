@@ -193,7 +193,11 @@ def pass_rates(graded: list[SubmissionResult]) -> dict[str, float]:
     return rates
 
 
-def class_report_html(subs: list[SubmissionResult], title: str = "Gluon plumbing: class report",
+#: The report's title when the class is not one unit's (the batch names the unit: "<unit title>: class report").
+CLASS_REPORT = "Class report"
+
+
+def class_report_html(subs: list[SubmissionResult], title: str = CLASS_REPORT,
                       similarity: SimilarityReport | None = None) -> str:
     """The class report as one self-contained HTML page: summary, students (status, notes, links to their
     feedback), score histogram, pass rate per check, checks with their most common failures, those that could not

@@ -12,16 +12,14 @@ from contextlib import contextmanager, suppress
 
 from .. import protocol
 from ..contract import Event, ProbeRequest, Status, checked_reply, reply
-from ..options import Options
+from ..options import MAX_NOTEBOOK_BYTES, Options
 from . import channel
 from .errors import WorkerError
 from .sandbox import MNIST, Isolation, Limits, detect, plain_environment, scratch_root, zygote_argv, zygote_settings
 from .slots import claim_slot, release_slot, sweep_slot
 from .zygote import GRADER_FAILED, OUT_OF_MEMORY
 
-__all__ = ["MAX_NOTEBOOK_BYTES", "RemoteSubject", "SandboxLost", "Worker", "WorkerError"]
-
-MAX_NOTEBOOK_BYTES = 20 * 2**20
+__all__ = ["RemoteSubject", "SandboxLost", "Worker", "WorkerError"]
 #: What the grader is doing during probes that run no code of the student's, in the student's words.
 PROBE_DOING = {"load_report": "collecting which cells of your notebook ran"}
 START_TIMEOUT = 120.0

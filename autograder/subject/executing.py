@@ -21,7 +21,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 from .limits import TimeLimitExceeded, time_limit
-from .notebook import CellProblem, CodeCell, LoadReport, _QuietShell, first_line_of, to_python
+from .notebook import CellProblem, CodeCell, LoadReport, _QuietShell, first_line_of, is_autograded_test, to_python
 
 #: The probe name the judge asks for the cells' outputs and the files they wrote (answered by the server itself).
 OUTPUTS_PROBE = "__nbgrader_outputs__"
@@ -84,7 +84,7 @@ def run_cells(path, run: list[int], *, cell_timeout: float | None, workdir: str,
             budget[0] = CELL_TEXT_LIMIT
             outcome = run_one(cell, namespace, cell_timeout, budget)
             results.append({"index": index, **outcome})
-            if not is_test_cell(cells[index]):
+            if not is_autograded_test(cells[index]):
                 report.cells_run += 1
                 if outcome.get("problem"):
                     report.problems.append(CellProblem(**outcome["problem"]))
@@ -163,12 +163,6 @@ def error_output(error: BaseException, tb) -> dict:
     lines = traceback.format_exception(type(error), error, tb)
     return {"output_type": "error", "ename": type(error).__name__, "evalue": evalue[:CELL_TEXT_LIMIT],
             "traceback": [line.rstrip("\n") for line in lines][-50:]}
-
-
-def is_test_cell(cell: dict) -> bool:
-    """An nbgrader autograded test cell: graded, not a solution."""
-    meta = (cell.get("metadata") or {}).get("nbgrader") or {}
-    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
 def _joined(source) -> str:

@@ -89,12 +89,20 @@ class LoadReport:
 def read_code_cells(path: str | os.PathLike) -> list[CodeCell]:
     """The code cells of the notebook at ``path``, or :class:`NotebookError` naming what is wrong."""
     path = Path(path)
-    name = path.name
     try:
-        text = path.read_bytes().decode("utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
-        raise NotebookError(f"{name} does not exist") from None
-    except (OSError, UnicodeDecodeError) as error:
+        raise NotebookError(f"{path.name} does not exist") from None
+    except OSError as error:
+        raise NotebookError(f"{path.name} cannot be read: {error}") from None
+    return code_cells(data, path.name)
+
+
+def code_cells(data: bytes, name: str = "the notebook") -> list[CodeCell]:
+    """The code cells of a notebook's bytes, or :class:`NotebookError` naming what is wrong."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
         raise NotebookError(f"{name} cannot be read: {error}") from None
     if not text.strip():
         raise NotebookError(f"{name} is empty: it has no cells at all")
@@ -117,14 +125,16 @@ def read_code_cells(path: str | os.PathLike) -> list[CodeCell]:
     # Numbers count every code cell, as the student sees them; nbgrader's autograded test cells are left out:
     # they only call the checks the autograder runs itself.
     return [CodeCell(number, _joined(cell.get("source", ""))) for number, cell in enumerate(code, start=1)
-            if not _is_autograded_test(cell)]
+            if not is_autograded_test(cell)]
 
 
-def _is_autograded_test(cell: dict) -> bool:
-    """An nbgrader autograded test cell: graded, not a solution."""
+def is_autograded_test(cell) -> bool:
+    """nbgrader's autograded test cell: a graded code cell that is not a solution (``grade`` true, ``solution``
+    false in its ``nbgrader`` metadata). The one definition, for the subject, nbgrader's plan and the scripts."""
     metadata = cell.get("metadata")
     nbgrader = metadata.get("nbgrader") if isinstance(metadata, dict) else None
-    return isinstance(nbgrader, dict) and nbgrader.get("grade") is True and not nbgrader.get("solution")
+    return (cell.get("cell_type") == "code" and isinstance(nbgrader, dict) and bool(nbgrader.get("grade"))
+            and not nbgrader.get("solution"))
 
 
 def _upgrade(text: str, name: str) -> dict:

@@ -324,7 +324,7 @@ REWRITE = [
          """
          import gc, sys
          import autograder.checks.base as checks
-         import autograder.judge as judge
+         import autograder.judgement as judge
          from autograder.results import CheckResult
          for check in checks.LOADED:
              object.__setattr__(check, "run", lambda subject: None)

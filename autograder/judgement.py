@@ -1,4 +1,7 @@
-"""Run checks against a subject and turn every outcome, including grader trouble, into a CheckResult."""
+"""Judgement: run checks against a subject and turn every outcome, including grader trouble, into a CheckResult.
+
+(The *judge process* is the process this runs in, outside the student's: :mod:`autograder.runner.judges`.)
+"""
 from __future__ import annotations
 
 from .checks import Check, CheckFailed, Unanswered
@@ -23,11 +26,6 @@ def run_check(check: Check, subject) -> CheckResult:
 def failed(check: Check, feedback: str) -> CheckResult:
     """``check`` failed: 0 points, and ``feedback`` says why."""
     return CheckResult(check.id, check.exercise, check.title, 0.0, check.points, "failed", feedback)
-
-
-def load_notes(subject) -> list[str]:
-    """What went wrong while the notebook loaded, one line per cell, for the top of the feedback."""
-    return cell_notes(subject.probe("load_report"))
 
 
 def cell_notes(reply: dict) -> list[str]:
