@@ -185,11 +185,21 @@ def test_grades_csv_defuses_formulas(subs):
     students = [row["student"] for row in rows]
     assert "'" + FORMULA in students and FORMULA not in students
     for value in (row[column] for row in rows for column in ("student", "notebook", "status")):
-        assert not value.startswith(("=", "+", "-", "@"))
+        assert not value.startswith(("=", "@")) and grades_csv.defuse(value) == value  # nothing left to defuse
 
 
-@pytest.mark.parametrize("text, cell", [("=1+1", "'=1+1"), ("+x", "'+x"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"),
-                                        ("\t=x", "'\t=x"), ("alice", "alice"), ("a=b", "a=b"), ("", "")])
+def test_grades_csv_keeps_a_student_id_that_starts_with_a_dash(subs):
+    """A gradebook import matches rows by id: "-dash" must stay "-dash" (it can run nothing in a spreadsheet)."""
+    dash = SubmissionResult("-dash", "-dash.ipynb", subs[0].results, [], "graded")
+    rows = list(csv.DictReader(io.StringIO(grades_csv.grades_csv([*subs, dash]))))
+    assert "-dash" in [row["student"] for row in rows]
+
+
+@pytest.mark.parametrize("text, cell", [
+    ("=1+1", "'=1+1"), ("@SUM(A1)", "'@SUM(A1)"), ("\t=x", "'\t=x"), ("\r-x", "'\r-x"),   # always a formula
+    ("-2+3", "'-2+3"), ("+x(1)", "'+x(1)"), ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),  # signed, then more
+    ("-dash", "-dash"), ("-2", "-2"), ("+x", "+x"), ("-a.b_c-d", "-a.b_c-d"),            # ids kept as written
+    ("alice", "alice"), ("a=b", "a=b"), ("", "")])
 def test_defuse(text, cell):
     assert grades_csv.defuse(text) == cell
 
@@ -223,6 +233,13 @@ def test_junit_xml_testcases_and_failures(subs):
     failure = bob.find("testcase[@name='build_mlp.forward']/failure")
     assert failure.get("message") == "Expected: 3 outputs" and failure.text == "Expected: 3 outputs\nFound: 2"
     assert bob.find("testcase[@name='build_mlp.shapes']/failure") is None
+
+
+def test_junit_xml_testcases_say_how_long_their_check_took():
+    timed = submission("tim")
+    timed.results[0].seconds, timed.results[1].seconds = 0.25, 1.5
+    times = [case.get("time") for case in ET.fromstring(junit.junit_xml([timed]).encode()).iter("testcase")]
+    assert times[:2] == ["0.250", "1.500"]
 
 
 def test_junit_xml_strips_characters_xml_cannot_hold(subs):
