@@ -156,6 +156,9 @@ def test_junit_counts_agree_with_the_results(graded):
         assert int(suite.get("tests")) == len(suite_cases), suite.get("name")
         assert int(suite.get("failures", 0)) == len(suite_failed), suite.get("name")
         assert int(suite.get("errors", 0)) == len(suite_errors), suite.get("name")
+        # each case's real time (the check's probes and judgement), within the submission's total time
+        assert sum(float(case.get("time")) for case in suite_cases) <= float(suite.get("time")) + 0.01
+    assert sum(float(case.get("time")) > 0 for case in cases) > len(cases) / 2  # measured, not time="0.000"
 
 
 def test_report_and_feedback_are_written(graded):
