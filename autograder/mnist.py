@@ -1,4 +1,4 @@
-"""MNIST for the plumbing unit: find the four idx files, verify them, read them, batch them.
+"""MNIST for the course's units: find the four idx files, verify them, read them, batch them.
 
 Where the files are looked for, in order:
 

@@ -57,7 +57,7 @@ def grade_class(submissions: str | Path, options: BatchOptions) -> BatchSummary:
     scheduler = run_all(todo, options, isolation)
     results = [read_student(options.out, s.student) or missing(s, isolation, options.unit) for s in everyone]
     try:
-        write_outputs(options.out, results)
+        write_outputs(options.out, results, options.unit)
     except OSError as error:
         raise OutputUnwritable(options.out, error) from None
     return BatchSummary(results, scheduler.done, isolation, time.monotonic() - started, scheduler.regraded)

@@ -30,9 +30,16 @@ from .junit import junit_xml
 EXTRA_KEY = "gluon_grader"
 
 
-def write_outputs(out_dir: str | os.PathLike, subs: list[SubmissionResult]) -> dict[str, Path]:
-    """Write the class's grades.csv, junit.xml and report.html into ``out_dir``; return their paths by name."""
-    writers = {"grades.csv": grades_csv, "junit.xml": junit_xml, "report.html": class_report_html}
+def report_title(unit) -> str:
+    """The class report's title: the unit's own title (every unit's report says which unit it is)."""
+    return f"{unit.title} ({unit.name}): class report" if unit is not None else "Class report"
+
+
+def write_outputs(out_dir: str | os.PathLike, subs: list[SubmissionResult], unit=None) -> dict[str, Path]:
+    """Write the class's grades.csv, junit.xml and report.html (titled after ``unit``) into ``out_dir``; return
+    their paths by name."""
+    writers = {"grades.csv": grades_csv, "junit.xml": junit_xml,
+               "report.html": lambda subs: class_report_html(subs, report_title(unit))}
     paths = {}
     for name, render in writers.items():
         paths[name] = Path(out_dir) / name

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import statistics
+from collections import Counter
 from html import escape
 from urllib.parse import quote
 
@@ -18,7 +19,7 @@ from matplotlib.ticker import MaxNLocator
 from ..results import NOT_GRADED_YET, SubmissionResult
 from .feedback import feedback_markdown
 from .files import safe_folder_name
-from .summary import by_student, check_order, common_failures, results_of
+from .summary import by_student, check_order, first_line, results_of
 from .table import points
 
 _STYLE = """body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:1em 0}
@@ -106,14 +107,50 @@ def not_attempted(result) -> bool:
     return any(words in result.feedback for words in NOT_ATTEMPTED)
 
 
+#: Students named under one failure in the Checks table; the rest are counted ("and 12 more").
+STUDENTS_SHOWN = 20
+
+
+def failure_groups(graded: list[SubmissionResult], check_id: str, top: int = 3) -> list[tuple[str, list]]:
+    """The ``top`` most common headlines of the attempted failures of ``check_id``, most common first (ties in the
+    order met), each with its ``(student, result)`` pairs by student id."""
+    groups: dict[str, list] = {}
+    for sub in by_student(graded):
+        for r in sub.results:
+            if r.check_id == check_id and not r.passed and not not_attempted(r):
+                groups.setdefault(first_line(r.feedback), []).append((sub.student, r))
+    return sorted(groups.items(), key=lambda group: -len(group[1]))[:top]
+
+
+def _labelled(results: list, label: str) -> list[tuple[str, int]]:
+    """The distinct ``label`` lines (``Found:``, ``Hint:``) of ``results``' feedback, most common first, counted."""
+    lines = [next((line.strip() for line in r.feedback.splitlines() if line.strip().startswith(label)), "")
+             for r in results]
+    return Counter(line for line in lines if line).most_common(3)
+
+
+def _failure_item(message: str, members: list) -> str:
+    """One failure of the Checks table: how many, its headline, what was found (each distinct line, counted when
+    several), its hint, and the students, each linked to their feedback below."""
+    parts = [f"{len(members)}× {_headline(message)}"]
+    results = [r for _, r in members]
+    for label in ("Found:", "Hint:"):
+        lines = _labelled(results, label)
+        parts += [inline_markdown(line) + (f" ({count}×)" if len(lines) > 1 else "") for line, count in lines]
+    names = [f'<a href="#{escape(feedback_anchor(student))}">{escape(student)}</a>'
+             for student, _ in members[:STUDENTS_SHOWN]]
+    more = f" and {len(members) - STUDENTS_SHOWN} more" if len(members) > STUDENTS_SHOWN else ""
+    parts.append('<span class="students">students: ' + ", ".join(names) + more + "</span>")
+    return "<li>" + "<br>".join(parts) + "</li>"
+
+
 def _checks_table(graded: list[SubmissionResult], rates: dict[str, float]) -> str:
-    """One row per check: pass rate, then its most common failure headlines with their counts; the students who
-    did not attempt it (or whose notebook could not run) are counted apart, after them."""
+    """One row per check: pass rate, then its most common failures (headline, found, hint, students); the students
+    who did not attempt it (or whose notebook could not run) are counted apart, after them."""
     rows = []
     for check_id, rate in rates.items():
         results = results_of(graded, check_id)
-        failures = common_failures([r for r in results if not not_attempted(r)])
-        items = "".join(f"<li>{count}× {_headline(message)}</li>" for message, count in failures)
+        items = "".join(_failure_item(message, members) for message, members in failure_groups(graded, check_id))
         skipped = sum(1 for r in results if not r.passed and not_attempted(r))
         if skipped:
             items += f'<li class="quiet">{skipped} not attempted or could not run</li>'
@@ -191,7 +228,7 @@ def pass_rates(graded: list[SubmissionResult]) -> dict[str, float]:
     return rates
 
 
-def class_report_html(subs: list[SubmissionResult], title: str = "Gluon plumbing: class report") -> str:
+def class_report_html(subs: list[SubmissionResult], title: str = "Class report") -> str:
     """The class report as one self-contained HTML page: summary, students (status, notes, links to their
     feedback), score histogram, pass rate per check, checks with their most common failures, those that could not
     be graded, and every student's feedback rendered."""
