@@ -2,19 +2,18 @@
 
 Every piece of text goes through ``html.escape``: student ids, notebook names and feedback are the students'.
 The plots are drawn on a bare matplotlib ``Figure`` with the Agg canvas: pyplot's global state is not touched.
+matplotlib and mistune come with the course's extra (``gluon-grader[course]``); where they are not installed (the
+student kit's wheel in a student's CI) the report is written without plots and with each feedback as plain text.
 """
 from __future__ import annotations
 
 import base64
+import importlib.util
 import io
 import statistics
 from collections import Counter
 from html import escape
 from urllib.parse import quote
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from ..results import NOT_GRADED_YET, SubmissionResult
 from .feedback import feedback_markdown
@@ -35,8 +34,14 @@ NOT_ATTEMPTED = ("not implemented yet", "is not defined in your notebook", "Not 
                  "Your notebook could not be graded", "Held for review")
 
 
-def _png(figure: Figure) -> str:
+#: Said in place of the plots where matplotlib is not installed.
+NO_PLOTS = "<p>(No plots: matplotlib is not installed here; <code>pip install 'gluon-grader[course]'</code>.)</p>"
+
+
+def _png(figure) -> str:
     """``figure`` as an ``<img>`` with the PNG inline (base64)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     buffer = io.BytesIO()
     FigureCanvasAgg(figure).print_png(buffer)
     return f'<img alt="" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode("ascii")}">'
@@ -44,6 +49,9 @@ def _png(figure: Figure) -> str:
 
 def score_histogram(scores: list[float], max_score: float) -> str:
     """A histogram of the total scores, as an inline ``<img>``."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     figure = Figure(figsize=(6, 3), layout="constrained")
     axes = figure.add_subplot()
     axes.hist(scores, bins=20, range=(0, max_score or 1), color="#4c72b0")
@@ -54,6 +62,8 @@ def score_histogram(scores: list[float], max_score: float) -> str:
 
 def pass_rate_chart(rates: dict[str, float]) -> str:
     """A horizontal bar per check of the share of students who passed it, first check on top, as an ``<img>``."""
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(6, 1 + 0.3 * len(rates)), layout="constrained")
     axes = figure.add_subplot()
     names = list(rates)[::-1]
@@ -197,9 +207,13 @@ def _students_table(subs: list[SubmissionResult]) -> str:
 def _feedback_sections(subs: list[SubmissionResult]) -> str:
     """Each student's feedback.md rendered as HTML (raw HTML in it escaped), one section each, linked from the
     Students table."""
-    import mistune  # nbconvert's markdown renderer, installed with nbgrader
-
-    render = mistune.create_markdown(escape=True, plugins=["table"])
+    try:
+        import mistune  # nbconvert's markdown renderer, installed with nbgrader (the course's extra)
+    except ImportError:
+        def render(text):
+            return f"<pre>{escape(text)}</pre>"
+    else:
+        render = mistune.create_markdown(escape=True, plugins=["table"])
     return "".join(f'<section class="feedback" id="{escape(feedback_anchor(sub.student))}">'
                    f"{render(feedback_markdown(sub))}</section>" for sub in by_student(subs))
 
@@ -235,7 +249,9 @@ def class_report_html(subs: list[SubmissionResult], title: str = "Class report")
     graded = [sub for sub in subs if sub.is_grade]
     rates = pass_rates(graded)
     plots = ""
-    if graded:
+    if graded and importlib.util.find_spec("matplotlib") is None:
+        plots = NO_PLOTS
+    elif graded:
         plots = score_histogram([sub.score for sub in graded], max(sub.max_score for sub in graded))
         plots += pass_rate_chart(rates) if rates else ""
     return "\n".join([
