@@ -77,7 +77,7 @@ def round_trip(course):
 def test_the_instructor_and_student_blocks_run_as_written(round_trip):
     course, student, env, _, default_exchange = round_trip
     exchange = Path(env["NBGRADER_EXCHANGE"])
-    assert (exchange / "gluon-plumbing" / "outbound" / "plumbing" / "plumbing.ipynb").is_file()
+    assert (exchange / "gluon-course" / "outbound" / "plumbing" / "plumbing.ipynb").is_file()
     assert (student / "plumbing" / "plumbing.ipynb").is_file()  # fetched
     (user,) = os.listdir(course / "submitted")
     assert (course / "feedback" / user / "plumbing" / "plumbing.html").is_file()
