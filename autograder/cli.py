@@ -37,6 +37,9 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--assignment", "--unit", dest="unit", metavar="NAME",
                        help="the unit (nbgrader assignment) graded; default: found from the submissions")
     settings.add_arguments(grade.add_argument)
+    grade.add_argument("--hidden", action="store_true",
+                       help="also grade the unit's hidden checks (instructor/<unit>.py, from the course folder), as "
+                            "nbgrader autograde and the Gradescope autograder do: the same totals")
     grade.add_argument("--force", action="store_true", help="regrade submissions that already have a result")
     grade.add_argument("--quiet", action="store_true", help="no progress bar (for CI logs)")
     kit = commands.add_parser("student-kit", help="build what students get: released notebooks, the grader's "
@@ -106,6 +109,7 @@ def grade_command(args) -> int:
     from . import mnist
     from .batch.errors import ClusterUnreachable, OutputUnwritable
     from .batch.grade import BatchOptions, grade_class
+    from .batch.judging import HiddenChecksMissing
     from .batch.submissions import unit_of_submissions
     from .units import UnknownUnit
 
@@ -117,7 +121,9 @@ def grade_command(args) -> int:
         return 2
     try:
         unit = unit_of_submissions(args.submissions, args.unit)
-    except UnknownUnit as error:
+        if args.hidden:
+            unit = with_hidden_checks(unit)
+    except (UnknownUnit, HiddenChecksMissing) as error:
         print(f"autograder: {error}", file=sys.stderr)
         return 2
     options = BatchOptions(out=args.out, unit=unit, jobs=args.jobs, options=values, force=args.force,
@@ -136,6 +142,20 @@ def grade_command(args) -> int:
         return INTERRUPTED
     print(summary_text(summary, args.out))
     return 1 if summary.failed else 0
+
+
+def with_hidden_checks(unit):
+    """``unit`` with its hidden checks (``autograder grade --hidden``): ``instructor/`` is imported from the course
+    folder around the current one (the judge processes inherit this path), and must hold some for ``unit``."""
+    from .batch.judging import WithHidden
+
+    course = next((folder for folder in [Path.cwd(), *Path.cwd().parents]
+                   if (folder / "instructor" / "__init__.py").is_file()), None)
+    if course is not None and str(course) not in sys.path:
+        sys.path.insert(0, str(course))
+    graded = WithHidden(unit)
+    graded.checks  # noqa: B018  (HiddenChecksMissing now, with the fix, rather than in every judge)
+    return graded
 
 
 def summary_text(summary, out: Path) -> str:

@@ -249,3 +249,33 @@ def test_force_regrades_to_identical_results(resumed):
     again = snapshot(out)
     assert all(again[student][1] > resumed["after"][student][1] for student in again), "--force regrades everyone"
     assert {student: without_timing(data) for student, data in results_of(out).items()} == first
+
+
+def nbgrader_points(notebook: Path) -> float:
+    """The points of every graded cell of an nbgrader source notebook: the gradebook's maximum for it."""
+    cells = json.loads(notebook.read_text())["cells"]
+    return sum(cell["metadata"].get("nbgrader", {}).get("points", 0) for cell in cells
+               if cell["metadata"].get("nbgrader", {}).get("grade"))
+
+
+def test_hidden_includes_the_hidden_checks_for_nbgraders_totals(tmp_path):
+    plumbing = unit("plumbing")
+    source = ROOT / "solutions" / "plumbing" / "plumbing.ipynb"
+    (tmp_path / "class").mkdir()
+    (tmp_path / "class" / "ref.ipynb").write_bytes(source.read_bytes())
+    (tmp_path / "class" / "stub.ipynb").write_bytes((ROOT / "assignments" / "plumbing" / "plumbing.ipynb").read_bytes())
+    hidden = grade(tmp_path / "class", tmp_path / "hidden", "--unit", "plumbing", "--hidden")
+    assert hidden.returncode == 0, failures(hidden)
+    with_hidden = results_of(tmp_path / "hidden")
+    assert with_hidden["ref"]["max_score"] == nbgrader_points(source) > plumbing.points  # nbgrader's maximum
+    assert with_hidden["ref"]["score"] == with_hidden["ref"]["max_score"] and with_hidden["stub"]["score"] == 0
+    hidden_ids = {check.id for check in plumbing.hidden_checks}
+    assert hidden_ids <= {test["name"].split(":")[0] for test in with_hidden["stub"]["tests"]}
+    header = next(csv.reader((tmp_path / "hidden" / "grades.csv").read_text().splitlines()))
+    assert hidden_ids <= set(header)
+    # Outside the course (no instructor/ to import): said at once, nothing graded without them.
+    elsewhere = subprocess.run(command(tmp_path / "class", tmp_path / "elsewhere", "--unit", "plumbing", "--hidden"),
+                               cwd=tmp_path, capture_output=True, text=True, timeout=600,
+                               env={**os.environ, "PYTHONPATH": ""})
+    assert elsewhere.returncode == 2 and "instructor/plumbing.py" in elsewhere.stderr, elsewhere.stderr
+    assert not (tmp_path / "elsewhere" / "ref").exists()
