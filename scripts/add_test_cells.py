@@ -23,7 +23,6 @@ sys.path.insert(0, str(ROOT))  # instructor/ (hidden checks) and the kit, run fr
 
 from autograder.units import all_units, unit_of  # noqa: E402  (after the path above)
 
-
 #: The ``ex_*_check`` cell of every exercise: what a student runs, from the notebook's own folder.
 CHECK_TEXT = ("Check your answer: in a terminal, in this notebook's folder and with the course's Python environment "
               "active, run `pytest --pyargs autograder --submission {notebook}`. Each check prints what it expected "
