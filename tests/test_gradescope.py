@@ -111,3 +111,20 @@ def test_no_notebook_is_a_zero_that_says_so(autograder_root):
     process, data = run_autograder(autograder_root, {})
     assert process.returncode == 0
     assert data["score"] == 0 and data["tests"] == [] and "No notebook" in data["output"]
+
+
+def test_several_notebooks_grade_the_expected_name_and_say_which_were_not(autograder_root):
+    process, data = run_autograder(autograder_root, {"plumbing.ipynb": REFERENCE.read_bytes(),
+                                                     "scratch.ipynb": b"{}", "a-copy.ipynb": b"{}"})
+    assert process.returncode == 0, process.stdout + process.stderr
+    check_results(data)
+    assert data["score"] == ALL_POINTS  # plumbing.ipynb, not the first by name
+    first = data["output"].split("\n")[0]
+    assert first.startswith("Graded `plumbing.ipynb`; not graded: `a-copy.ipynb`, `scratch.ipynb`"), first
+
+
+def test_several_notebooks_none_with_the_expected_name_is_a_clear_zero(autograder_root):
+    process, data = run_autograder(autograder_root, {"mine.ipynb": REFERENCE.read_bytes(), "old.ipynb": b"{}"})
+    assert process.returncode == 0
+    assert data["score"] == 0 and data["tests"] == []
+    assert "2 notebooks (`mine.ipynb`, `old.ipynb`) and none is named `plumbing.ipynb`" in data["output"]
