@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from . import options as settings
 from .runner.sandbox import ONE_THREAD
 
 INTERRUPTED = 130
+#: Exit code after SIGTERM (`timeout`, CI cancellation): handled as Ctrl-C is, with the shell's 128 + 15.
+TERMINATED = 143
 #: The output folder cannot be written (full disk, read-only, no permission): the batch stopped, rerun later.
 OUTPUT_UNWRITABLE = 3
 
@@ -128,6 +131,7 @@ def grade_command(args) -> int:
         return 2
     options = BatchOptions(out=args.out, unit=unit, jobs=args.jobs, options=values, force=args.force,
                            quiet=args.quiet, cluster=args.scheduler or args.cluster)
+    signal.signal(signal.SIGTERM, terminated)
     try:
         summary = grade_class(args.submissions, options)
     except (FileNotFoundError, ClusterUnreachable) as error:
@@ -136,12 +140,24 @@ def grade_command(args) -> int:
     except OutputUnwritable as error:
         print(f"autograder: {error}", file=sys.stderr)
         return OUTPUT_UNWRITABLE
-    except KeyboardInterrupt:
-        print("\nautograder: interrupted; finished results are kept. Run the same command again to grade the rest.",
+    except KeyboardInterrupt as stop:
+        how = "terminated (SIGTERM)" if isinstance(stop, Terminated) else "interrupted"
+        print(f"\nautograder: {how}; finished results are kept. Run the same command again to grade the rest.",
               file=sys.stderr)
-        return INTERRUPTED
+        return TERMINATED if isinstance(stop, Terminated) else INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     print(summary_text(summary, args.out))
     return 1 if summary.failed else 0
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: the batch stops as for Ctrl-C (judges stopped, finished results kept)."""
+
+
+def terminated(signum, frame) -> None:
+    """SIGTERM's handler during a batch: stop the way Ctrl-C stops it."""
+    raise Terminated
 
 
 def with_hidden_checks(unit):

@@ -279,3 +279,25 @@ def test_hidden_includes_the_hidden_checks_for_nbgraders_totals(tmp_path):
                                env={**os.environ, "PYTHONPATH": ""})
     assert elsewhere.returncode == 2 and "instructor/plumbing.py" in elsewhere.stderr, elsewhere.stderr
     assert not (tmp_path / "elsewhere" / "ref").exists()
+
+
+def test_sigterm_stops_the_batch_as_ctrl_c_does(tmp_path):
+    """`timeout` and CI cancellations send SIGTERM to the grader's own process: the same stop as Ctrl-C (judges
+    stopped, finished results kept, "run again"), exit 143, and no traceback from judges that lost their batch."""
+    expected = make_class(tmp_path / "class", 6, layout="flat", seed=3, kinds=("correct", "wrong", "stub"))
+    stderr = tmp_path / "stderr.txt"
+    with stderr.open("w") as sink:
+        process = subprocess.Popen(command(tmp_path / "class", tmp_path / "out"), cwd=ROOT, stdout=subprocess.DEVNULL,
+                                   stderr=sink, start_new_session=True)
+        deadline = time.monotonic() + 300
+        while not list((tmp_path / "out").glob("*/results.json")) and process.poll() is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)  # to the main process only, as `timeout` does
+        code = process.wait(timeout=120)
+    time.sleep(1)  # what a judge would print after its batch is gone
+    said = stderr.read_text()
+    assert 0 < len(list((tmp_path / "out").glob("*/results.json"))) < len(expected)
+    assert code == 143, said
+    assert "terminated (SIGTERM); finished results are kept. Run the same command again" in said
+    assert "Traceback" not in said and "BrokenPipeError" not in said, said
