@@ -58,7 +58,7 @@ def test_the_wheel_brings_only_what_grading_a_notebook_needs(student_python, whe
     names = installed(student_python)
     assert NEEDED | {"gluon-grader"} <= names
     assert not names & STAFF_TOOLS, names & STAFF_TOOLS
-    assert len(names) <= 45, sorted(names)  # 41 with pip: was 133 when nbgrader, dask and matplotlib were required
+    assert len(names) <= 45, sorted(names)  # was 133 when nbgrader, dask and matplotlib were required
     metadata = zipfile.ZipFile(wheel).read(next(name for name in zipfile.ZipFile(wheel).namelist()
                                                 if name.endswith("METADATA"))).decode()
     assert "plumbing" not in metadata.split("\n\n")[0].lower()  # the summary speaks of the course, not one unit
