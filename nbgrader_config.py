@@ -15,7 +15,7 @@ c = get_config()  # noqa: F821 -- provided by nbgrader/traitlets when this file 
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "assignments"
-c.CourseDirectory.course_id = "gluon-plumbing"
+c.CourseDirectory.course_id = "gluon-course"
 
 # The gradebook lives with the course, in this checkout's gradebook.db (git-ignored): two checkouts of the course on
 # one machine keep two gradebooks. NBGRADER_DB_URL names another database (sqlite:///path, postgresql://...).

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from . import options as settings
 from .runner.sandbox import ONE_THREAD
 
 INTERRUPTED = 130
+#: Exit code after SIGTERM (`timeout`, CI cancellation): handled as Ctrl-C is, with the shell's 128 + 15.
+TERMINATED = 143
 #: The output folder cannot be written (full disk, read-only, no permission): the batch stopped, rerun later.
 OUTPUT_UNWRITABLE = 3
 
@@ -41,6 +44,9 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--no-similarity", dest="similarity", action="store_false",
                        help="leave out the similar answers (report.html's section and similarity.csv; on by default "
                             "for 3 notebooks or more)")
+    grade.add_argument("--hidden", action="store_true",
+                       help="also grade the unit's hidden checks (instructor/<unit>.py, from the course folder), as "
+                            "nbgrader autograde and the Gradescope autograder do: the same totals")
     grade.add_argument("--force", action="store_true", help="regrade submissions that already have a result")
     grade.add_argument("--quiet", action="store_true", help="no progress bar (for CI logs)")
     similar = commands.add_parser("similarity", help="pairs of students whose answer code is alike, per exercise "
@@ -175,6 +181,7 @@ def grade_command(args) -> int:
     from . import mnist
     from .batch.errors import ClusterUnreachable, OutputLocked, OutputUnwritable
     from .batch.grade import BatchOptions, grade_class
+    from .batch.judging import HiddenChecksMissing
     from .batch.submissions import unit_of_submissions
     from .units import UnknownUnit
 
@@ -186,11 +193,17 @@ def grade_command(args) -> int:
         return 2
     try:
         unit = unit_of_submissions(args.submissions, args.unit)
-    except UnknownUnit as error:
+        if args.hidden and unit is None:
+            raise UnknownUnit("--hidden grades one unit's hidden checks, and these notebooks are of several units (or "
+                              "say none): name the unit with --unit")
+        if args.hidden:
+            unit = with_hidden_checks(unit)
+    except (UnknownUnit, HiddenChecksMissing) as error:
         print(f"autograder: {error}", file=sys.stderr)
         return 2
     options = BatchOptions(out=args.out, unit=unit, jobs=args.jobs, options=values, force=args.force,
                            quiet=args.quiet, cluster=args.scheduler or args.cluster, similarity=args.similarity)
+    signal.signal(signal.SIGTERM, terminated)
     try:
         summary = grade_class(args.submissions, options)
     except (FileNotFoundError, ClusterUnreachable, OutputLocked) as error:
@@ -199,12 +212,38 @@ def grade_command(args) -> int:
     except OutputUnwritable as error:
         print(f"autograder: {error}", file=sys.stderr)
         return OUTPUT_UNWRITABLE
-    except KeyboardInterrupt:
-        print("\nautograder: interrupted; finished results are kept. Run the same command again to grade the rest.",
+    except KeyboardInterrupt as stop:
+        how = "terminated (SIGTERM)" if isinstance(stop, Terminated) else "interrupted"
+        print(f"\nautograder: {how}; finished results are kept. Run the same command again to grade the rest.",
               file=sys.stderr)
-        return INTERRUPTED
+        return TERMINATED if isinstance(stop, Terminated) else INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     print(summary_text(summary, args.out))
     return 1 if summary.failed else 0
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: the batch stops as for Ctrl-C (judges stopped, finished results kept)."""
+
+
+def terminated(signum, frame) -> None:
+    """SIGTERM's handler during a batch: stop the way Ctrl-C stops it."""
+    raise Terminated
+
+
+def with_hidden_checks(unit):
+    """``unit`` with its hidden checks (``autograder grade --hidden``): ``instructor/`` is imported from the course
+    folder around the current one (the judge processes inherit this path), and must hold some for ``unit``."""
+    from .batch.judging import WithHidden
+
+    course = next((folder for folder in [Path.cwd(), *Path.cwd().parents]
+                   if (folder / "instructor" / "__init__.py").is_file()), None)
+    if course is not None and str(course) not in sys.path:
+        sys.path.insert(0, str(course))
+    graded = WithHidden(unit)
+    graded.checks  # noqa: B018  (HiddenChecksMissing now, with the fix, rather than in every judge)
+    return graded
 
 
 def summary_text(summary, out: Path) -> str:

@@ -80,12 +80,38 @@ def would_run_as_root() -> bool:
     return os.geteuid() == 0 and student_uid(0, detect()) is None
 
 
-def submitted_notebook(folder: Path, unit_name: str | None) -> Path | None:
-    """The notebook to grade: ``<unit>.ipynb`` if it was submitted, else the first ``.ipynb`` (any depth; whatever
-    it is: the intake says why a link, a pipe or a folder named so is not a notebook)."""
+def submitted_notebook(folder: Path, unit_name: str | None) -> tuple[Path | None, list[Path], str]:
+    """The notebook to grade, the notebooks left out, and what to tell the student about them.
+
+    Gradescope's convention: the assignment expects one file name, ``<unit>.ipynb`` (with no ``--unit``, the name
+    of any unit of the course). A submission holding it is graded from it, and any other notebook is named as not
+    graded. A submission with a single notebook is graded whatever its name. Several notebooks, none of them the
+    expected one: nothing is graded (guessing could grade a scratch notebook) and the message names them all.
+    """
     notebooks = sorted(path for path in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in path.parts)
-    named = [path for path in notebooks if unit_name and path.name == f"{unit_name}.ipynb"]
-    return (named or notebooks or [None])[0]
+    expected = [f"{unit_name}.ipynb"] if unit_name else [f"{name}.ipynb" for name in all_unit_names()]
+    named = [path for path in notebooks if path.name in expected]
+    if named or len(notebooks) == 1:
+        chosen = (named or notebooks)[0]
+        ignored = [path for path in notebooks if path != chosen]
+        said = (f"Graded `{chosen.relative_to(folder)}`; not graded: "
+                + ", ".join(f"`{path.relative_to(folder)}`" for path in ignored)
+                + f" (only one notebook is graded: the one named {' or '.join(f'`{n}`' for n in expected)}).")
+        return chosen, ignored, said if ignored else ""
+    if not notebooks:
+        return None, [], "No notebook (`.ipynb` file) was found in your submission: upload your notebook."
+    return None, notebooks, (
+        f"Your submission has {len(notebooks)} notebooks ("
+        + ", ".join(f"`{path.relative_to(folder)}`" for path in notebooks)
+        + f") and none is named {' or '.join(f'`{name}`' for name in expected)}, so none was graded: submit again "
+        "with your notebook under that name (other notebooks may stay; only that one is graded).")
+
+
+def all_unit_names() -> list[str]:
+    """Every unit's name, which is also its notebook's expected name."""
+    from .units import all_units
+
+    return list(all_units())
 
 
 def failure_json(message: str, seconds: float) -> dict:
@@ -116,10 +142,9 @@ def grade_handed_in(root: Path, unit_name: str | None) -> dict:
 
     start = time.monotonic()
     folder = root / "submission"
-    notebook = submitted_notebook(folder, unit_name)
+    notebook, _, said = submitted_notebook(folder, unit_name)
     if notebook is None:
-        return failure_json("No notebook (`.ipynb` file) was found in your submission: upload your notebook.",
-                            time.monotonic() - start)
+        return failure_json(said, time.monotonic() - start)
     try:
         taken = take(notebook, folder=folder, unit_name=unit_name)
     except UnknownUnit as error:  # run_autograder names a unit the kit does not have: the instructor's to fix
@@ -137,6 +162,8 @@ def grade_handed_in(root: Path, unit_name: str | None) -> dict:
             sandbox = worker.isolation.describe()
     # The time shown stops where the hidden checks begin: how long the student's code took on their inputs is theirs.
     data = gradescope_results(graded, checks, (graded.hidden_started or time.monotonic()) - start, sandbox)
+    if said:  # the notebooks left out, first thing the student reads
+        data["output"] = f"{said}\n\n{data['output']}"
     print(f"{notebook.name} (unit {taken.unit.name}): {points(data['score'])}/"
           f"{points(sum(check.points for check in checks))} in {data['execution_time']} s; {sandbox}")
     return data

@@ -166,11 +166,18 @@ def student_readme(units, wheel_name: str) -> str:
 You need Python 3.11 (MXNet 1.9.1, which the course uses, has no wheels for later versions). In this folder:
 
 ```sh
-python3.11 -m venv .venv && .venv/bin/pip install ./{wheel_name}
+python3.11 -m venv .venv && .venv/bin/pip install "./{wheel_name}[notebook]"
 ```
 
-Then activate the environment in every new terminal: `source .venv/bin/activate` (Windows:
+That installs MXNet, the grader and JupyterLab (leave out `[notebook]` if you open notebooks with an editor you
+already have). Then activate the environment in every new terminal: `source .venv/bin/activate` (Windows:
 `.venv\\Scripts\\activate`).
+
+## Open the notebooks
+
+With the environment active, in this folder: `jupyter lab`, then open `assignments/<unit>/<unit>.ipynb` in the
+file browser on the left. In VS Code or another editor, open the notebook and choose this folder's `.venv` as its
+Python (kernel): the notebook's code needs that environment's MXNet.
 
 The notebooks and the grader read MNIST's test files. They look in the folder named by `GLUON_GRADER_MNIST`, then
 in `~/.mxnet/datasets/mnist`, and download them there when your machine is online. Offline, put the four idx
@@ -186,8 +193,8 @@ pytest --pyargs autograder --unit {first}                          # assignments
 pytest --pyargs autograder --submission path/to/my.ipynb            # any notebook, from any folder
 ```
 
-Each check is one test, worth its points; a score table per notebook closes the run. The notebooks say "check
-your answer with `pytest autograder`": with this kit that is `pytest --pyargs autograder`.
+Each check is one test, worth its points; a score table per notebook closes the run, then one "to fix" line per
+failed check. The notebooks' "check your answer" cells give the command for that notebook.
 
 ## Read the feedback
 

@@ -1,11 +1,13 @@
-"""MNIST for the plumbing unit: find the four idx files, verify them, read them, batch them.
+"""MNIST for the course's units: find the four idx files, verify them, read them, batch them.
 
 Where the files are looked for, in order:
 
 1. the ``data_dir`` argument (the autograder's ``--mnist-dir`` option passes it);
 2. the directory in the ``GLUON_GRADER_MNIST`` environment variable;
-3. MXNet's usual cache folder, ``$MXNET_HOME/datasets/mnist`` (``~/.mxnet/datasets/mnist``);
-4. a download into that cache folder from MXNet's dataset mirror, checked against MXNet's SHA-1 sums,
+3. the course's own default, ``../shared/data/mnist`` beside the course folder (the checkout this package is in,
+   or the current folder when it is a course: it holds ``nbgrader_config.py``), where that folder exists;
+4. MXNet's usual cache folder, ``$MXNET_HOME/datasets/mnist`` (``~/.mxnet/datasets/mnist``);
+5. a download into that cache folder from MXNet's dataset mirror, checked against MXNet's SHA-1 sums,
    where the network allows.
 
 Reading is plain NumPy (the idx format is a 4-byte magic, the sizes, then the bytes), so this module is also
@@ -23,6 +25,8 @@ from pathlib import Path
 import numpy as np
 
 ENV_VAR = "GLUON_GRADER_MNIST"
+#: Where a course keeps MNIST, relative to its folder (the one with nbgrader_config.py): what the README documents.
+COURSE_DEFAULT = Path("..", "shared", "data", "mnist")
 
 #: The standard four files and the SHA-1 sums MXNet's own ``MNIST`` dataset checks them against.
 FILES = {
@@ -48,11 +52,21 @@ def cache_dir() -> Path:
     return Path(home) / "datasets" / "mnist"
 
 
+def course_dirs() -> list[Path]:
+    """The course's default folders, ``../shared/data/mnist`` beside each course folder that is here: the checkout
+    this package runs from, and the current folder, when they hold ``nbgrader_config.py`` (an installed wheel is in
+    no course: then there is none). Only existing folders, so the error message lists what was really looked in."""
+    courses = [Path(__file__).resolve().parents[1], Path.cwd()]
+    found = [(course / COURSE_DEFAULT).resolve() for course in courses if (course / "nbgrader_config.py").is_file()]
+    return [folder for folder in dict.fromkeys(found) if folder.is_dir()]
+
+
 def candidate_dirs(data_dir: str | os.PathLike | None = None) -> list[Path]:
     """The folders searched for the files, in the order they are tried."""
     dirs = [Path(data_dir)] if data_dir else []
     if os.environ.get(ENV_VAR):
         dirs.append(Path(os.environ[ENV_VAR]))
+    dirs += course_dirs()
     dirs.append(cache_dir())
     return dirs
 
@@ -124,8 +138,8 @@ def _missing_message(names, searched, download: bool) -> str:
         f"MNIST files not found: {', '.join(names)}.\n"
         f"Looked in:\n{where}\n"
         f"and {fetched}.\n"
-        f"Put the four idx .gz files in one folder and set {ENV_VAR}=/path/to/that/folder "
-        f"(or pass --mnist-dir)."
+        f"Put the four idx .gz files in {COURSE_DEFAULT} beside the course folder, or in any folder and set "
+        f"{ENV_VAR}=/path/to/that/folder (or pass --mnist-dir)."
     )
 
 

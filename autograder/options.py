@@ -47,7 +47,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("probe_timeout", float, 10.0, "S", "time limit for the student's code in one probe of a check, in seconds"),
     Setting("memory", int, 2048, "MB", "memory limit of the process that runs the notebook, in MB"),
     Setting("mnist_dir", str, None, "DIR", "folder of the four MNIST idx .gz files (else GLUON_GRADER_MNIST, "
-                                           "then MXNet's cache folder)"),
+                                           "then ../shared/data/mnist beside the course, then MXNet's cache folder)"),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 

@@ -208,9 +208,22 @@ def pytest_terminal_summary(terminalreporter, config):
         unit = f"unit {notebook.unit.name}" if notebook.unit is not None else "no unit"
         terminalreporter.write_sep("=", f"score: {notebook.path.name} ({unit})")
         terminalreporter.write_line(score_table(result.results, str(notebook.path), result.notes))
+        for line in to_fix(result.results):
+            terminalreporter.write_line(line)
+    # pytest's "short test summary info" would follow with a `FAILED .../test_units.py::test_check[...]` line per
+    # failed check: test ids, not the student's words. The lines above say the same per check, so it is left out.
+    terminalreporter.reportchars = terminalreporter.reportchars.replace("f", "").replace("E", "")
     destination = config.getoption("results_json")
     if destination:
         write_json(destination, combined_json(graded))
+
+
+def to_fix(results) -> list[str]:
+    """One line per failed check, in the student's words: the exercise, what the check is about, and the first line
+    of its feedback (what was expected, or why it could not run)."""
+    from autograder.reporting.summary import first_line
+
+    return [f"to fix: {r.exercise}: {r.title}: {first_line(r.feedback)}" for r in results if not r.passed]
 
 
 def combined_json(graded: dict) -> dict:

@@ -25,6 +25,8 @@ class CheckResult:
     max_score: float
     status: str
     feedback: str = ""
+    #: How long the check took (its probes and judgement), in seconds; 0 for a check that did not run.
+    seconds: float = 0.0
 
     @property
     def passed(self) -> bool:

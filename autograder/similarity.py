@@ -238,14 +238,18 @@ def read_notebook(path: str | Path) -> dict:
     """The notebook at ``path`` as nbformat 4's JSON. A version 4 notebook is read as the JSON it is, older formats
     go through nbformat's converter: ``import nbformat`` costs seconds (jsonschema's format checkers), as
     :mod:`autograder.subject.notebook` found, which is most of a class's time here."""
+    from .intake import Refused, read_file  # a regular file only, bounded: never a pipe, a device or a link out
+
     name = Path(path).name
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_file(Path(path)).decode("utf-8")
         notebook = json.loads(text)
         if isinstance(notebook, dict) and isinstance(notebook.get("nbformat"), int) and notebook["nbformat"] < 4:
             import nbformat
 
             notebook = nbformat.reads(text, as_version=4)
+    except Refused as reason:
+        raise UnreadableNotebook(str(reason)) from None
     except (OSError, UnicodeDecodeError) as error:
         raise UnreadableNotebook(f"{name} cannot be read ({type(error).__name__})") from None
     except json.JSONDecodeError:
@@ -349,6 +353,10 @@ def class_similarity(submissions, unit, course: str | Path | None = None,
                                      "here, and without it the notebook's own code would count as the students'.")
     try:
         return compare_class(present, unit, release, threshold)
+    except ImportError as error:  # copydetect is a course tool (extra `course`), not in the student wheel
+        return SimilarityReport(unit.name, notebooks, threshold, [], {}, [one.name for one in unit.exercises],
+                                note=f"Not computed: {error.name or 'copydetect'} is not installed here "
+                                     "(pip install 'gluon-grader[course]').")
     except UnreadableNotebook as error:  # the release itself: the grades are still written, with this note
         return SimilarityReport(unit.name, notebooks, threshold, [], {}, [one.name for one in unit.exercises],
                                 note=f"Not computed: the released notebook cannot be read: {error}.")

@@ -1,5 +1,8 @@
 """Put one nbgrader autograded test cell per check after each exercise's ``ex_*_check`` cell of a unit's source.
 
+Each ``ex_*_check`` markdown cell gets the course's one text for it (:data:`CHECK_TEXT`): how a student checks the
+answer with what a student has (the course's environment or the student kit's), not the course repository.
+
 After them comes one cell per exercise with hidden checks (``instructor/<unit>.py``), all of it a
 ``### BEGIN HIDDEN TESTS`` region: nbgrader strips it from the release and restores it when autograding. The
 notebook's metadata gets ``gluon_grader.unit``, so every front end knows its unit.
@@ -19,6 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # instructor/ (hidden checks) and the kit, run from anywhere
 
 from autograder.units import all_units, unit_of  # noqa: E402  (after the path above)
+
+#: The ``ex_*_check`` cell of every exercise: what a student runs, from the notebook's own folder.
+CHECK_TEXT = ("Check your answer: in a terminal, in this notebook's folder and with the course's Python environment "
+              "active, run `pytest --pyargs autograder --submission {notebook}`. Each check prints what it expected "
+              "and what your code gave; the score table at the end sums them up.")
 
 
 def source_notebook(unit) -> Path:
@@ -63,6 +71,7 @@ def with_test_cells(nb, unit):
         if meta.get("solution") and cell.cell_type == "code":
             exercise = exercise_of.get(meta["grade_id"])
         elif meta.get("grade_id", "").startswith("ex_") and meta["grade_id"].endswith("_check"):
+            cell.source = CHECK_TEXT.format(notebook=f"{unit.name}.ipynb")
             checks = [c for c in visible if c.exercise == exercise]
             if not checks:
                 sys.exit(f"{meta['grade_id']}: no checks for exercise {exercise!r} of unit {unit.name!r}")

@@ -156,6 +156,9 @@ def test_junit_counts_agree_with_the_results(graded):
         assert int(suite.get("tests")) == len(suite_cases), suite.get("name")
         assert int(suite.get("failures", 0)) == len(suite_failed), suite.get("name")
         assert int(suite.get("errors", 0)) == len(suite_errors), suite.get("name")
+        # each case's real time (the check's probes and judgement), within the submission's total time
+        assert sum(float(case.get("time")) for case in suite_cases) <= float(suite.get("time")) + 0.01
+    assert sum(float(case.get("time")) > 0 for case in cases) > len(cases) / 2  # measured, not time="0.000"
 
 
 def test_report_and_feedback_are_written(graded):
@@ -246,3 +249,55 @@ def test_force_regrades_to_identical_results(resumed):
     again = snapshot(out)
     assert all(again[student][1] > resumed["after"][student][1] for student in again), "--force regrades everyone"
     assert {student: without_timing(data) for student, data in results_of(out).items()} == first
+
+
+def nbgrader_points(notebook: Path) -> float:
+    """The points of every graded cell of an nbgrader source notebook: the gradebook's maximum for it."""
+    cells = json.loads(notebook.read_text())["cells"]
+    return sum(cell["metadata"].get("nbgrader", {}).get("points", 0) for cell in cells
+               if cell["metadata"].get("nbgrader", {}).get("grade"))
+
+
+def test_hidden_includes_the_hidden_checks_for_nbgraders_totals(tmp_path):
+    plumbing = unit("plumbing")
+    source = ROOT / "solutions" / "plumbing" / "plumbing.ipynb"
+    (tmp_path / "class").mkdir()
+    (tmp_path / "class" / "ref.ipynb").write_bytes(source.read_bytes())
+    (tmp_path / "class" / "stub.ipynb").write_bytes((ROOT / "assignments" / "plumbing" / "plumbing.ipynb").read_bytes())
+    hidden = grade(tmp_path / "class", tmp_path / "hidden", "--unit", "plumbing", "--hidden")
+    assert hidden.returncode == 0, failures(hidden)
+    with_hidden = results_of(tmp_path / "hidden")
+    assert with_hidden["ref"]["max_score"] == nbgrader_points(source) > plumbing.points  # nbgrader's maximum
+    assert with_hidden["ref"]["score"] == with_hidden["ref"]["max_score"] and with_hidden["stub"]["score"] == 0
+    hidden_ids = {check.id for check in plumbing.hidden_checks}
+    assert hidden_ids <= {test["name"].split(":")[0] for test in with_hidden["stub"]["tests"]}
+    header = next(csv.reader((tmp_path / "hidden" / "grades.csv").read_text().splitlines()))
+    assert hidden_ids <= set(header)
+    # Outside the course (no instructor/ to import): said at once, nothing graded without them.
+    elsewhere = subprocess.run(command(tmp_path / "class", tmp_path / "elsewhere", "--unit", "plumbing", "--hidden"),
+                               cwd=tmp_path, capture_output=True, text=True, timeout=600,
+                               env={**os.environ, "PYTHONPATH": ""})
+    assert elsewhere.returncode == 2 and "instructor/plumbing.py" in elsewhere.stderr, elsewhere.stderr
+    assert not (tmp_path / "elsewhere" / "ref").exists()
+
+
+def test_sigterm_stops_the_batch_as_ctrl_c_does(tmp_path):
+    """`timeout` and CI cancellations send SIGTERM to the grader's own process: the same stop as Ctrl-C (judges
+    stopped, finished results kept, "run again"), exit 143, and no traceback from judges that lost their batch."""
+    expected = make_class(tmp_path / "class", 6, layout="flat", seed=3, kinds=("correct", "wrong", "stub"))
+    stderr = tmp_path / "stderr.txt"
+    with stderr.open("w") as sink:
+        process = subprocess.Popen(command(tmp_path / "class", tmp_path / "out"), cwd=ROOT, stdout=subprocess.DEVNULL,
+                                   stderr=sink, start_new_session=True)
+        deadline = time.monotonic() + 300
+        while not list((tmp_path / "out").glob("*/results.json")) and process.poll() is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)  # to the main process only, as `timeout` does
+        code = process.wait(timeout=120)
+    time.sleep(1)  # what a judge would print after its batch is gone
+    said = stderr.read_text()
+    assert 0 < len(list((tmp_path / "out").glob("*/results.json"))) < len(expected)
+    assert code == 143, said
+    assert "terminated (SIGTERM); finished results are kept. Run the same command again" in said
+    assert "Traceback" not in said and "BrokenPipeError" not in said, said

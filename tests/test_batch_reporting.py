@@ -185,11 +185,21 @@ def test_grades_csv_defuses_formulas(subs):
     students = [row["student"] for row in rows]
     assert "'" + FORMULA in students and FORMULA not in students
     for value in (row[column] for row in rows for column in ("student", "notebook", "status")):
-        assert not value.startswith(("=", "+", "-", "@"))
+        assert not value.startswith(("=", "@")) and grades_csv.defuse(value) == value  # nothing left to defuse
 
 
-@pytest.mark.parametrize("text, cell", [("=1+1", "'=1+1"), ("+x", "'+x"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"),
-                                        ("\t=x", "'\t=x"), ("alice", "alice"), ("a=b", "a=b"), ("", "")])
+def test_grades_csv_keeps_a_student_id_that_starts_with_a_dash(subs):
+    """A gradebook import matches rows by id: "-dash" must stay "-dash" (it can run nothing in a spreadsheet)."""
+    dash = SubmissionResult("-dash", "-dash.ipynb", subs[0].results, [], "graded")
+    rows = list(csv.DictReader(io.StringIO(grades_csv.grades_csv([*subs, dash]))))
+    assert "-dash" in [row["student"] for row in rows]
+
+
+@pytest.mark.parametrize("text, cell", [
+    ("=1+1", "'=1+1"), ("@SUM(A1)", "'@SUM(A1)"), ("\t=x", "'\t=x"), ("\r-x", "'\r-x"),   # always a formula
+    ("-2+3", "'-2+3"), ("+x(1)", "'+x(1)"), ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),  # signed, then more
+    ("-dash", "-dash"), ("-2", "-2"), ("+x", "+x"), ("-a.b_c-d", "-a.b_c-d"),            # ids kept as written
+    ("alice", "alice"), ("a=b", "a=b"), ("", "")])
 def test_defuse(text, cell):
     assert grades_csv.defuse(text) == cell
 
@@ -223,6 +233,13 @@ def test_junit_xml_testcases_and_failures(subs):
     failure = bob.find("testcase[@name='build_mlp.forward']/failure")
     assert failure.get("message") == "Expected: 3 outputs" and failure.text == "Expected: 3 outputs\nFound: 2"
     assert bob.find("testcase[@name='build_mlp.shapes']/failure") is None
+
+
+def test_junit_xml_testcases_say_how_long_their_check_took():
+    timed = submission("tim")
+    timed.results[0].seconds, timed.results[1].seconds = 0.25, 1.5
+    times = [case.get("time") for case in ET.fromstring(junit.junit_xml([timed]).encode()).iter("testcase")]
+    assert times[:2] == ["0.250", "1.500"]
 
 
 def test_junit_xml_strips_characters_xml_cannot_hold(subs):
@@ -264,7 +281,10 @@ def test_report_embeds_two_png_plots(report):
 def test_report_lists_the_pass_rate_and_failures_of_each_check(report):
     row = re.search(r"<tr><td>build_mlp\.forward</td>.*?</tr>", report).group(0)
     assert '<td class="n">40%</td>' in row  # 2 of the 5 graded students passed
-    assert "<li>3× <code>Expected: 3 outputs</code></li>" in row  # the headline: first line of the feedback
+    item = re.search(r"<li>3× <code>Expected: 3 outputs</code>.*?</li>", row).group(0)  # the headline: line 1
+    # what was found (each distinct line, counted) and who: every student, linked to their feedback
+    assert "<br>Found: 2 (2×)<br>Found: 4 (1×)<br>" in item
+    assert re.findall(r'<a href="#feedback-(\w+)">', item) == ["bob", "carol", "dave"]
     assert re.search(r"<tr><td>count_parameters\.total</td><td class=\"n\">100%</td><td></td></tr>", report)
 
 
@@ -273,9 +293,28 @@ def test_report_lists_the_top_three_failures_most_common_first():
     subs = [submission(f"s{index}", {"MLP.is_block": message} if message else {})
             for index, message in enumerate(messages)]
     row = re.search(r"<tr><td>MLP\.is_block</td>.*?</tr>", html_report.class_report_html(subs)).group(0)
-    items = re.findall(r"<li>(\d+)× <code>(.*?)</code></li>", row)
+    items = re.findall(r"<li>(\d+)× <code>(.*?)</code><br>", row)
     assert items[:2] == [("3", "A: a"), ("2", "B: b")] and len(items) == 3 and items[2][0] == "1"
     assert '<td class="n">22%</td>' in row  # 2 of 9 passed
+
+
+def test_report_failure_rows_show_found_hint_and_students():
+    feedback_text = "Expected: 3 outputs\nFound: `2` outputs\nHint: check `out_units`"
+    subs = [submission(f"s{index:02}", {"MLP.is_block": feedback_text}) for index in range(23)]
+    row = re.search(r"<tr><td>MLP\.is_block</td>.*?</tr>", html_report.class_report_html(subs)).group(0)
+    assert "<br>Found: <code>2</code> outputs<br>Hint: check <code>out_units</code><br>" in row  # one Found: no count
+    assert row.count('<a href="#feedback-') == html_report.STUDENTS_SHOWN and "s00</a>" in row
+    assert " and 3 more</span>" in row
+
+
+def test_the_report_is_titled_after_the_unit(tmp_path, subs):
+    from autograder.units import unit
+
+    for name in ("plumbing", "custom_layers"):
+        batch.write_outputs(tmp_path / name, subs, unit(name))
+        title = re.search("<title>(.*?)</title>", (tmp_path / name / "report.html").read_text()).group(1)
+        assert title == f"{unit(name).title} ({name}): class report".replace("'", "&#x27;")
+    assert "plumbing" not in (tmp_path / "custom_layers" / "report.html").read_text().split("<h2>")[0]
 
 
 def test_report_summary_students_and_could_not_grade(report):

@@ -72,6 +72,16 @@ def test_student_notebook_gets_zero_and_not_implemented_feedback(tmp_path):
     assert data["score"] == 0 and data["max_score"] > 0
     assert all("not implemented yet" in test["output"] for test in data["tests"])
     assert "Traceback" not in process.stdout
+    # The run ends with the score table, then one line per failed check in the student's words, then pytest's count:
+    # no `FAILED .../test_units.py::test_check[...]` lines (pytest's short summary of test ids).
+    ending = process.stdout[process.stdout.rindex("score: plumbing.ipynb"):].splitlines()
+    to_fix = [line for line in ending if line.startswith("to fix: ")]
+    assert len(to_fix) == sum(test["name"].startswith("plumbing.ipynb ") for test in data["tests"])
+    assert process.stdout.count("\nto fix: ") == len(data["tests"])  # every unit's notebook: a line per check
+    assert "FAILED" not in process.stdout and "test_check[" not in ending[-1]
+    assert to_fix[0].startswith("to fix: build_mlp: ") and to_fix[0].endswith("with your code.")
+    assert ending[-1].startswith("=") and "failed" in ending[-1]
+    assert ending.index(to_fix[-1]) == len(ending) - 2
 
 
 def test_broken_notebook_is_graded_zero_with_a_clear_reason(tmp_path):

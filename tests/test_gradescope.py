@@ -238,5 +238,22 @@ def test_a_notebook_is_never_run_as_root(autograder_root, monkeypatch):
     monkeypatch.setattr(gradescope_run, "would_run_as_root", lambda: True)
     (autograder_root / "submission").mkdir(exist_ok=True)
     (autograder_root / "submission" / "plumbing.ipynb").write_bytes(REFERENCE.read_bytes())
-    data = gradescope_run.grade_submission(autograder_root, "plumbing")
+    data = gradescope_run.grade_handed_in(autograder_root, "plumbing")
     assert data["score"] == 0 and data["tests"] == [] and "grader's rights" in data["output"]
+
+
+def test_several_notebooks_grade_the_expected_name_and_say_which_were_not(autograder_root):
+    process, data = run_autograder(autograder_root, {"plumbing.ipynb": REFERENCE.read_bytes(),
+                                                     "scratch.ipynb": b"{}", "a-copy.ipynb": b"{}"})
+    assert process.returncode == 0, process.stdout + process.stderr
+    check_results(data)
+    assert data["score"] == ALL_POINTS  # plumbing.ipynb, not the first by name
+    first = data["output"].split("\n")[0]
+    assert first.startswith("Graded `plumbing.ipynb`; not graded: `a-copy.ipynb`, `scratch.ipynb`"), first
+
+
+def test_several_notebooks_none_with_the_expected_name_is_a_clear_zero(autograder_root):
+    process, data = run_autograder(autograder_root, {"mine.ipynb": REFERENCE.read_bytes(), "old.ipynb": b"{}"})
+    assert process.returncode == 0
+    assert data["score"] == 0 and data["tests"] == []
+    assert "2 notebooks (`mine.ipynb`, `old.ipynb`) and none is named `plumbing.ipynb`" in data["output"]

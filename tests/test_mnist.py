@@ -178,23 +178,34 @@ def test_load_mnist_rejects_images_and_labels_of_different_lengths(tmp_path):
     assert "3 labels" in str(caught.value)
 
 
-def test_search_order_data_dir_then_env_var_then_cache(tmp_path, monkeypatch):
+def test_search_order_data_dir_then_env_var_then_course_default_then_cache(tmp_path, monkeypatch):
     argument, from_env, home = tmp_path / "argument", tmp_path / "env", tmp_path / "home"
+    course, beside = tmp_path / "course", tmp_path / "shared" / "data" / "mnist"  # the README's layout
     write_split(argument, 1)
     write_split(from_env, 2)
     write_split(home / "datasets" / "mnist", 3)
+    write_split(beside, 4)
+    course.mkdir()
+    (course / "nbgrader_config.py").write_text("")
+    monkeypatch.chdir(course)
     monkeypatch.setenv(mnist.ENV_VAR, str(from_env))
     monkeypatch.setenv("MXNET_HOME", str(home))
+    checkout = [] if not (Path(mnist.__file__).parents[1] / mnist.COURSE_DEFAULT).is_dir() else [
+        (Path(mnist.__file__).parents[1] / mnist.COURSE_DEFAULT).resolve()]  # this kit's own checkout's, if any
 
     def found(data_dir=None):
         return len(mnist.load_mnist("test", data_dir, verify=False, download=False)[0])
 
-    assert mnist.candidate_dirs(argument) == [argument, from_env, home / "datasets" / "mnist"]
+    assert mnist.candidate_dirs(argument) == [argument, from_env, *checkout, beside, home / "datasets" / "mnist"]
     assert mnist.cache_dir() == home / "datasets" / "mnist"
     assert found(argument) == 1      # the argument beats the environment variable
-    assert found() == 2              # the environment variable beats the cache
+    assert found() == 2              # the environment variable beats the course's default
     monkeypatch.delenv(mnist.ENV_VAR)
-    assert found() == 3              # the cache last
+    if not checkout:
+        assert found() == 4          # ../shared/data/mnist beside the course folder, without any variable
+    (course / "nbgrader_config.py").unlink()   # not a course: no default of its own
+    if not checkout:
+        assert found() == 3          # the cache last
     assert found(argument) == 1
 
 

@@ -73,3 +73,14 @@ def test_add_test_cells_check_mode_notices_a_stale_source(tmp_path, capsys):
     assert script.main(["--check", str(stale)]) == 1
     assert script.main([str(stale)]) == 0
     assert script.main(["--check", str(stale)]) == 0
+
+
+@pytest.mark.parametrize("unit_name", UNITS)
+def test_the_release_tells_students_what_they_can_run(unit_name):
+    """Students have no repo root: each exercise's check cell gives the command for their own notebook."""
+    cells = json.loads((ROOT / "assignments" / unit_name / f"{unit_name}.ipynb").read_text())["cells"]
+    text = "\n".join("".join(cell["source"]) for cell in cells if cell["cell_type"] == "markdown")
+    checks = [cell for cell in cells if cell["metadata"].get("nbgrader", {}).get("grade_id", "").endswith("_check")]
+    assert "repo root" not in text and "pytest autograder" not in text
+    assert checks and all(f"`pytest --pyargs autograder --submission {unit_name}.ipynb`" in "".join(cell["source"])
+                          for cell in checks)

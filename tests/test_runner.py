@@ -121,9 +121,22 @@ def test_a_stop_while_a_probe_runs_names_the_students_class_not_the_probe(worker
     assert "my_init" not in subject.stopped
 
 
-def test_memory_beyond_the_limit_fails_that_cell(worker):
+def test_memory_beyond_the_limit_fails_that_cell_and_names_the_limit(worker):
     notes, _ = notes_of(worker, stub_with("hog = bytearray(3 * 2**30)"))
-    assert any("MemoryError" in note and "cell 1" in note for note in notes)
+    assert any("MemoryError" in note and "cell 1" in note and "more than the 1024 MB of memory a notebook may use"
+               in note for note in notes), notes
+
+
+@needs_bubblewrap
+def test_a_dataloader_with_worker_processes_is_told_to_use_none(worker):
+    notes, _ = notes_of(worker, stub_with("""
+        import numpy as np
+        from mxnet import gluon
+        data = gluon.data.ArrayDataset(np.zeros((8, 2), dtype="float32"), np.zeros(8))
+        batches = list(gluon.data.DataLoader(data, batch_size=4, num_workers=2))"""))
+    (note,) = [note for note in notes if note.startswith("cell 1 ")]
+    assert "PermissionError: [Errno 13]" in note and "use DataLoader(..., num_workers=0)" in note, note
+    assert "at most 256 processes" in note
 
 
 @needs_bubblewrap
@@ -223,3 +236,33 @@ def test_the_notebook_gets_the_workers_mnist_loader_but_nothing_else_of_the_grad
         raise RuntimeError(f"splits already read: {len(loader._READ)}, internals refused: {refused}")
     """))
     assert "splits already read: 1, internals refused: True" in notes[0], notes
+
+
+def raised_in(filename: str, error: BaseException) -> BaseException:
+    """``error`` as raised by code whose file is ``filename`` (where the hint looks for processes being started)."""
+    try:
+        exec(compile("raise error", filename, "exec"), {"error": error})  # noqa: S102  (a traceback from that file)
+    except BaseException as raised:  # noqa: BLE001
+        return raised
+    raise AssertionError("not raised")
+
+
+@pytest.mark.parametrize("error, limits, said", [
+    (MemoryError("Unable to allocate 3 GiB"), {"memory_mb": 2048}, "more than the 2048 MB of memory"),
+    (MemoryError(), {}, "more than the memory a notebook may use"),
+    (raised_in("/usr/lib/python3.11/multiprocessing/synchronize.py", PermissionError(13, "Permission denied")),
+     {"processes": 64}, "at most 64 processes, no shared memory; use DataLoader(..., num_workers=0)"),
+    (raised_in("/x/mxnet/gluon/data/dataloader.py", BlockingIOError(11, "Resource temporarily unavailable")),
+     {"processes": 64}, "at most 64 processes"),
+    (PermissionError(13, "Permission denied: 'data.txt'"), {"processes": 64}, ""),   # a file, not a process
+    (ValueError("bad"), {"memory_mb": 2048}, ""),
+])
+def test_limit_hints_name_the_limit_that_was_hit(error, limits, said):
+    from autograder.subject import limits as subject_limits
+
+    subject_limits.set_limits(limits)
+    try:
+        hint = subject_limits.limit_hint(error)
+    finally:
+        subject_limits.set_limits(None)
+    assert (said in hint) if said else hint == ""

@@ -35,7 +35,47 @@ def wheel(kit_folder):
 
 @pytest.fixture(scope="module")
 def student_python(tmp_path_factory, venv_with_wheel, wheel):
-    return venv_with_wheel(wheel, tmp_path_factory.mktemp("student") / "venv")
+    """A fresh environment with the wheel and only what it requires (none of its extras), as `pip install` of the
+    wheel makes it: every test below grades with nothing of the course's tools (nbgrader, jupyter, dask, ...)."""
+    return venv_with_wheel(wheel, tmp_path_factory.mktemp("student") / "venv", only_requirements=True)
+
+
+#: What grading a notebook needs, and what only the course's staff tools need (extras of the wheel).
+NEEDED = {"mxnet", "numpy", "nbformat", "pytest", "hypothesis", "ipython"}
+STAFF_TOOLS = {"nbgrader", "jupyterlab", "notebook", "jupyter-server", "nbconvert", "dask", "distributed",
+               "matplotlib", "tqdm", "sqlalchemy", "alembic"}
+
+
+def installed(python) -> set[str]:
+    """The distributions installed in ``python``'s environment, by their normalized names."""
+    found = subprocess.run([str(python), "-c", "from importlib import metadata; print('\\n'.join(sorted({d.metadata"
+                            "['Name'].lower().replace('_', '-') for d in metadata.distributions()})))"],
+                           capture_output=True, text=True, check=True).stdout.split()
+    return set(found)
+
+
+def test_the_wheel_brings_only_what_grading_a_notebook_needs(student_python, wheel):
+    names = installed(student_python)
+    assert NEEDED | {"gluon-grader"} <= names
+    assert not names & STAFF_TOOLS, names & STAFF_TOOLS
+    assert len(names) <= 45, sorted(names)  # was 133 when nbgrader, dask and matplotlib were required
+    metadata = zipfile.ZipFile(wheel).read(next(name for name in zipfile.ZipFile(wheel).namelist()
+                                                if name.endswith("METADATA"))).decode()
+    assert "plumbing" not in metadata.split("\n\n")[0].lower()  # the summary speaks of the course, not one unit
+    assert "Provides-Extra: course" in metadata and "Provides-Extra: notebook" in metadata
+
+
+def test_the_wheel_alone_runs_the_batch_grader_without_plots_or_progress_bar(student_python, tmp_path):
+    """What a student's CI runs (ci-templates/): `autograder grade` from the wheel, without the course's extras."""
+    (tmp_path / "plumbing.ipynb").write_bytes(REFERENCE.read_bytes())
+    process = subprocess.run([str(student_python.parent / "autograder"), "grade", "plumbing.ipynb", "--unit",
+                              "plumbing", "--out", "grading", "--quiet"], cwd=tmp_path, capture_output=True,
+                             text=True, timeout=600)
+    assert process.returncode == 0, process.stdout[-3000:] + process.stderr[-3000:]
+    report = (tmp_path / "grading" / "report.html").read_text()
+    assert "No plots: matplotlib is not installed here" in report and "<title>" in report
+    results = json.loads((tmp_path / "grading" / "plumbing" / "results.json").read_text())
+    assert results["score"] == PLUMBING.points
 
 
 def test_the_kit_holds_the_release_the_wheel_and_a_readme(kit_folder, wheel):
@@ -45,7 +85,8 @@ def test_the_kit_holds_the_release_the_wheel_and_a_readme(kit_folder, wheel):
     for release in releases:
         assert (kit_folder / release).read_bytes() == (ROOT / release).read_bytes()
     readme = (kit_folder / "README.md").read_text()
-    for step in ["python3.11 -m venv .venv && .venv/bin/pip install ./" + wheel.name, "source .venv/bin/activate",
+    for step in [f'python3.11 -m venv .venv && .venv/bin/pip install "./{wheel.name}[notebook]"',
+                 "source .venv/bin/activate", "jupyter lab", "assignments/<unit>/<unit>.ipynb",
                  "GLUON_GRADER_MNIST", "pytest --pyargs autograder --submission path/to/my.ipynb", "Expected:"]:
         assert step in readme
 

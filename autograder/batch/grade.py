@@ -65,7 +65,8 @@ def grade_class(submissions: str | Path, options: BatchOptions) -> BatchSummary:
         todo = everyone if options.force else [s for s in everyone if not already_graded(options.out, s)]
         scheduler = run_all(todo, options, isolation)
         results = [read_student(options.out, s.student) or missing(s, isolation, options.unit) for s in everyone]
-        similar = class_similarity(everyone, options.unit) if options.similarity else None  # judge side: nothing runs
+        # Judge side: nothing runs. A class of several units' notebooks has no one release to compare against.
+        similar = class_similarity(everyone, options.unit) if options.similarity and options.unit else None
         try:
             write_outputs(options.out, results, options.unit, similar)
         except OSError as error:
@@ -141,7 +142,23 @@ def check_writable(out: Path) -> None:
 
 
 def progress_bar(total: int, quiet: bool):
-    """A tqdm bar of graded/total with rate and time left, on stderr; a silent one with ``quiet``."""
-    from tqdm import tqdm
-
+    """A tqdm bar of graded/total with rate and time left, on stderr; a silent one with ``quiet``, or where tqdm is
+    not installed (it comes with the course's extra, not with the student kit's wheel)."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return NoBar()
     return tqdm(total=total, unit="notebook", desc="grading", disable=quiet, smoothing=0.1)
+
+
+class NoBar:
+    """What the scheduler updates when there is no progress bar."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def update(self, count: int = 1) -> None:
+        return None

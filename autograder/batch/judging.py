@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from ..intake import Notebook, Unreadable
 from ..judgement import failed
@@ -54,3 +55,37 @@ def grade_submission(submission: Submission, unit, taken: Notebook | Unreadable 
 def all_failed(unit, reason: str) -> list[CheckResult]:
     """Every check of ``unit`` at 0 with the same reason, so the row still has every column (none without a unit)."""
     return [failed(check, reason) for check in unit.checks] if unit is not None else []
+
+
+class HiddenChecksMissing(Exception):
+    """``autograder grade --hidden`` where the unit's hidden checks (``instructor/<unit>.py``) cannot be imported."""
+
+
+@dataclass(frozen=True)
+class WithHidden:
+    """``unit`` graded with its hidden checks too (``autograder grade --hidden``): what nbgrader's autograde and the
+    Gradescope autograder grade, so the totals agree. Everything else is the unit's.
+
+    The hidden checks are imported wherever the checks are asked for (each judge process); where
+    ``instructor/<unit>.py`` is not importable this says so instead of grading without them.
+    """
+
+    unit: object
+
+    def __getattr__(self, name: str):
+        if name == "unit" or name.startswith("__"):  # unpickling asks before ``unit`` is set
+            raise AttributeError(name)
+        return getattr(self.unit, name)
+
+    @property
+    def checks(self) -> list:
+        hidden = self.unit.hidden_checks
+        if not hidden:
+            raise HiddenChecksMissing(
+                f"--hidden: the hidden checks of unit {self.unit.name!r} (instructor/{self.unit.name}.py) cannot be "
+                "imported here; run autograder grade from the course's folder (or put it on PYTHONPATH)")
+        return [*self.unit.checks, *hidden]
+
+    @property
+    def points(self) -> float:
+        return sum(check.points for check in self.checks)

@@ -192,7 +192,10 @@ class Scheduler:
 
 def judge_main(connection, options: Options, unit) -> None:
     """A judge process: grade each submission the batch hands over, one at a time, until the pipe closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle: it stops the judges itself
+    # Ctrl-C and SIGTERM (`timeout`, a CI cancellation: often sent to the whole process group) are the batch's to
+    # handle: it stops the judges itself, and says what to do next.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     start_worker(None, options)
     for number in itertools.count():
         try:
@@ -204,7 +207,10 @@ def judge_main(connection, options: Options, unit) -> None:
             reply = grade_submission(submission, unit)
         except Exception as error:  # noqa: BLE001  (a bug of the grader's must not lose the rest of the class)
             reply = {"crashed": f"{type(error).__name__}: {error}"}
-        connection.send(reply)
+        try:
+            connection.send(reply)
+        except OSError:  # the batch is gone (killed, or stopping): nobody to answer, and nothing to say about it
+            return
         release_memory(freeze=number == 0)
 
 

@@ -33,15 +33,19 @@ from .similarity_csv import similarity_csv
 EXTRA_KEY = "gluon_grader"
 
 
+def report_title(unit) -> str:
+    """The class report's title: the unit's own title (every unit's report says which unit it is)."""
+    return f"{unit.title} ({unit.name}): class report" if unit is not None else CLASS_REPORT
+
+
 def write_outputs(out_dir: str | os.PathLike, subs: list[SubmissionResult], unit=None,
                   similarity: SimilarityReport | None = None) -> dict[str, Path]:
     """Write the class's grades.csv, junit.xml and report.html (titled after ``unit``, when the class is one unit's)
     into ``out_dir``; return their paths by name.
 
     With a ``similarity`` report, also similarity.csv, and report.html gets its section."""
-    title = f"{unit.title}: class report" if unit is not None else CLASS_REPORT
     writers = {"grades.csv": grades_csv, "junit.xml": junit_xml,
-               "report.html": lambda subs: class_report_html(subs, title, similarity=similarity)}
+               "report.html": lambda subs: class_report_html(subs, report_title(unit), similarity=similarity)}
     if similarity is not None:
         writers["similarity.csv"] = lambda _: similarity_csv(similarity)
     paths = {}

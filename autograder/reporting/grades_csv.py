@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from ..results import NOT_GRADED_YET, SubmissionResult
 from .summary import by_student, check_order
@@ -10,12 +11,23 @@ from .table import points
 
 #: Leading characters that make a spreadsheet read a cell as a formula (tab and CR too: some apps strip them).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: A cell that starts with ``-`` or ``+`` and holds nothing but letters, digits, ``_``, ``.`` and ``-`` after it:
+#: a student id such as ``-dash`` or ``+42``. A spreadsheet may read it as a number or a name, but it can call no
+#: function (no ``(``), run nothing (no ``|`` as in DDE's ``cmd|...``) and reach no other sheet (no ``!``).
+_PLAIN_SIGNED = re.compile(r"[-+][\w.-]*")
 COLUMNS = ["student", "notebook", "status", "score", "max_score"]
 
 
 def defuse(text: str) -> str:
-    """``text`` with a leading ``'`` if a spreadsheet would otherwise read it as a formula (CSV injection)."""
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    """``text`` with a leading ``'`` if a spreadsheet could otherwise run it as a formula (CSV injection).
+
+    Student ids are what a gradebook import matches rows on, so an id is kept exactly as written unless it could
+    be a formula that does something: ``=``, ``@``, a tab or CR first always get the ``'``; ``-`` or ``+`` first
+    only when more than a plain word follows (``-dash`` stays, ``-2+3`` and ``-cmd|' /C calc'!A0`` do not).
+    """
+    if not text.startswith(_FORMULA_STARTS) or _PLAIN_SIGNED.fullmatch(text):
+        return text
+    return "'" + text
 
 
 def _row(sub: SubmissionResult, check_ids: list[str]) -> list[str]:

@@ -2,25 +2,25 @@
 
 Every piece of text goes through ``html.escape``: student ids, notebook names and feedback are the students'.
 The plots are drawn on a bare matplotlib ``Figure`` with the Agg canvas: pyplot's global state is not touched.
+matplotlib and mistune come with the course's extra (``gluon-grader[course]``); where they are not installed (the
+student kit's wheel in a student's CI) the report is written without plots and with each feedback as plain text.
 """
 from __future__ import annotations
 
 import base64
+import importlib.util
 import io
 import statistics
+from collections import Counter
 from html import escape
 from urllib.parse import quote
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from ..results import NOT_GRADED_YET, SubmissionResult
 from ..similarity import SimilarityReport
 from .feedback import feedback_markdown
 from .files import safe_folder_name
 from .similarity_html import similarity_section
-from .summary import by_student, check_order, common_failures, results_of
+from .summary import by_student, check_order, first_line, results_of
 from .table import points
 
 _STYLE = """body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:1em 0}
@@ -36,8 +36,14 @@ NOT_ATTEMPTED = ("not implemented yet", "is not defined in your notebook", "Not 
                  "Your notebook could not be graded", "Held for review")
 
 
-def _png(figure: Figure) -> str:
+#: Said in place of the plots where matplotlib is not installed.
+NO_PLOTS = "<p>(No plots: matplotlib is not installed here; <code>pip install 'gluon-grader[course]'</code>.)</p>"
+
+
+def _png(figure) -> str:
     """``figure`` as an ``<img>`` with the PNG inline (base64)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     buffer = io.BytesIO()
     FigureCanvasAgg(figure).print_png(buffer)
     return f'<img alt="" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode("ascii")}">'
@@ -45,6 +51,9 @@ def _png(figure: Figure) -> str:
 
 def score_histogram(scores: list[float], max_score: float) -> str:
     """A histogram of the total scores, as an inline ``<img>``."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     figure = Figure(figsize=(6, 3), layout="constrained")
     axes = figure.add_subplot()
     axes.hist(scores, bins=20, range=(0, max_score or 1), color="#4c72b0")
@@ -55,6 +64,8 @@ def score_histogram(scores: list[float], max_score: float) -> str:
 
 def pass_rate_chart(rates: dict[str, float]) -> str:
     """A horizontal bar per check of the share of students who passed it, first check on top, as an ``<img>``."""
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(6, 1 + 0.3 * len(rates)), layout="constrained")
     axes = figure.add_subplot()
     names = list(rates)[::-1]
@@ -108,14 +119,50 @@ def not_attempted(result) -> bool:
     return any(words in result.feedback for words in NOT_ATTEMPTED)
 
 
+#: Students named under one failure in the Checks table; the rest are counted ("and 12 more").
+STUDENTS_SHOWN = 20
+
+
+def failure_groups(graded: list[SubmissionResult], check_id: str, top: int = 3) -> list[tuple[str, list]]:
+    """The ``top`` most common headlines of the attempted failures of ``check_id``, most common first (ties in the
+    order met), each with its ``(student, result)`` pairs by student id."""
+    groups: dict[str, list] = {}
+    for sub in by_student(graded):
+        for r in sub.results:
+            if r.check_id == check_id and not r.passed and not not_attempted(r):
+                groups.setdefault(first_line(r.feedback), []).append((sub.student, r))
+    return sorted(groups.items(), key=lambda group: -len(group[1]))[:top]
+
+
+def _labelled(results: list, label: str) -> list[tuple[str, int]]:
+    """The distinct ``label`` lines (``Found:``, ``Hint:``) of ``results``' feedback, most common first, counted."""
+    lines = [next((line.strip() for line in r.feedback.splitlines() if line.strip().startswith(label)), "")
+             for r in results]
+    return Counter(line for line in lines if line).most_common(3)
+
+
+def _failure_item(message: str, members: list) -> str:
+    """One failure of the Checks table: how many, its headline, what was found (each distinct line, counted when
+    several), its hint, and the students, each linked to their feedback below."""
+    parts = [f"{len(members)}× {_headline(message)}"]
+    results = [r for _, r in members]
+    for label in ("Found:", "Hint:"):
+        lines = _labelled(results, label)
+        parts += [inline_markdown(line) + (f" ({count}×)" if len(lines) > 1 else "") for line, count in lines]
+    names = [f'<a href="#{escape(feedback_anchor(student))}">{escape(student)}</a>'
+             for student, _ in members[:STUDENTS_SHOWN]]
+    more = f" and {len(members) - STUDENTS_SHOWN} more" if len(members) > STUDENTS_SHOWN else ""
+    parts.append('<span class="students">students: ' + ", ".join(names) + more + "</span>")
+    return "<li>" + "<br>".join(parts) + "</li>"
+
+
 def _checks_table(graded: list[SubmissionResult], rates: dict[str, float]) -> str:
-    """One row per check: pass rate, then its most common failure headlines with their counts; the students who
-    did not attempt it (or whose notebook could not run) are counted apart, after them."""
+    """One row per check: pass rate, then its most common failures (headline, found, hint, students); the students
+    who did not attempt it (or whose notebook could not run) are counted apart, after them."""
     rows = []
     for check_id, rate in rates.items():
         results = results_of(graded, check_id)
-        failures = common_failures([r for r in results if not not_attempted(r)])
-        items = "".join(f"<li>{count}× {_headline(message)}</li>" for message, count in failures)
+        items = "".join(_failure_item(message, members) for message, members in failure_groups(graded, check_id))
         skipped = sum(1 for r in results if not r.passed and not_attempted(r))
         if skipped:
             items += f'<li class="quiet">{skipped} not attempted or could not run</li>'
@@ -162,9 +209,13 @@ def _students_table(subs: list[SubmissionResult]) -> str:
 def _feedback_sections(subs: list[SubmissionResult]) -> str:
     """Each student's feedback.md rendered as HTML (raw HTML in it escaped), one section each, linked from the
     Students table."""
-    import mistune  # nbconvert's markdown renderer, installed with nbgrader
-
-    render = mistune.create_markdown(escape=True, plugins=["table"])
+    try:
+        import mistune  # nbconvert's markdown renderer, installed with nbgrader (the course's extra)
+    except ImportError:
+        def render(text):
+            return f"<pre>{escape(text)}</pre>"
+    else:
+        render = mistune.create_markdown(escape=True, plugins=["table"])
     return "".join(f'<section class="feedback" id="{escape(feedback_anchor(sub.student))}">'
                    f"{render(feedback_markdown(sub))}</section>" for sub in by_student(subs))
 
@@ -205,7 +256,9 @@ def class_report_html(subs: list[SubmissionResult], title: str = CLASS_REPORT,
     graded = [sub for sub in subs if sub.is_grade]
     rates = pass_rates(graded)
     plots = ""
-    if graded:
+    if graded and importlib.util.find_spec("matplotlib") is None:
+        plots = NO_PLOTS
+    elif graded:
         plots = score_histogram([sub.score for sub in graded], max(sub.max_score for sub in graded))
         plots += pass_rate_chart(rates) if rates else ""
     return "\n".join([

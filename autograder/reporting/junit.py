@@ -1,8 +1,8 @@
 """junit.xml: the class's results in JUnit's XML, for CI dashboards and test-report viewers.
 
-One ``<testsuite>`` per student, one ``<testcase>`` per check; a submission the grader could not grade gets a
-``grading`` test case with an ``<error>``. Per-check times are not measured, so test cases say ``time="0.000"`` and
-each suite carries the submission's total time.
+One ``<testsuite>`` per student, one ``<testcase>`` per check with the time that check took (its probes and
+judgement); a submission the grader could not grade gets a ``grading`` test case with an ``<error>``. Each suite
+carries the submission's total time (the notebook's run included, so more than the sum of its cases).
 """
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ def _suite(root: ET.Element, sub: SubmissionResult) -> tuple[int, int, int]:
     """Add ``sub``'s ``<testsuite>`` to ``root``; return its (tests, failures, errors)."""
     suite = _element(root, "testsuite", name=sub.student)
     for r in sub.results:
-        case = _element(suite, "testcase", classname=f"{sub.student}.{r.exercise}", name=r.check_id, time="0.000")
+        case = _element(suite, "testcase", classname=f"{sub.student}.{r.exercise}", name=r.check_id,
+                        time=f"{r.seconds:.3f}")
         if not r.passed:
             _element(case, "failure", r.feedback, message=first_line(r.feedback) or "failed")
     errors = int(sub.status == "error")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from .. import protocol
 from ..contract import Event, malformed
 from ..subject import executing
+from ..subject.limits import set_limits
 from ..subject.notebook import load_notebook
 from ..subject.probing import ProbeContext, answer
 from . import channel
@@ -34,6 +35,7 @@ def preload_mnist() -> None:
 
 def serve(notebook, scratch: str, request_fd: int, reply_fd: int, settings: dict) -> None:
     """Load ``notebook`` in ``scratch``, report each cell as it starts, then answer the unit's probes."""
+    set_limits(settings.get("limits"))  # named in the messages of the errors that hit them
     seal(settings.get("sealed", ()))
 
     def on_cell(cell):

@@ -97,6 +97,8 @@ class Worker:
                                                 "mnist_dir": MNIST if self.isolation.sandboxed and
                                                 self.mnist_dir else self.mnist_dir,
                                                 "probes": unit.probes_module, "sealed": sealed_packages(),
+                                                "limits": {"memory_mb": self.limits.memory_mb,
+                                                           "processes": self.limits.processes},
                                                 **({"nbgrader": nbgrader} if nbgrader else {})}})
         try:
             remote.wait_loaded()

@@ -1,6 +1,8 @@
-"""Limits applied to student code while it runs in this process: wall time and output volume."""
+"""Limits applied to student code while it runs in this process: wall time and output volume; and the limits the
+runner applied from outside (memory, processes), named in the messages of the errors that hit them."""
 from __future__ import annotations
 
+import errno
 import io
 import signal
 import threading
@@ -58,3 +60,43 @@ class BoundedText(io.TextIOBase):
         kept = "".join(self.kept)
         dropped = self.size - len(kept)
         return kept + (f"\n[... {dropped} more characters not kept]" if dropped > 0 else "")
+
+
+#: The limits the runner set on this process (``memory_mb``, ``processes``), when it set some: the sandboxed
+#: worker's child sets them before running the notebook (:func:`set_limits`); in-process runs have none.
+LIMITS: dict = {}
+
+
+def set_limits(limits: dict | None) -> None:
+    """Remember the limits this process runs under, to name them in messages (see :func:`limit_hint`)."""
+    LIMITS.clear()
+    LIMITS.update({key: value for key, value in (limits or {}).items() if key in ("memory_mb", "processes")})
+
+
+def limit_hint(error: BaseException) -> str:
+    """What to add to an error's message when it is the grader's limits that the student's code hit: a
+    ``MemoryError`` names the memory limit; a refused process or shared semaphore (``DataLoader(num_workers=2)``,
+    ``multiprocessing``: ``PermissionError: [Errno 13]`` without shared memory, ``[Errno 11]`` at the process
+    limit) says that graded notebooks run without worker processes. "" for any other error."""
+    if isinstance(error, MemoryError):
+        limit = f"the {LIMITS['memory_mb']} MB of memory" if "memory_mb" in LIMITS else "the memory"
+        return (f" (more than {limit} a notebook may use when it is graded: work on smaller arrays or batches, and "
+                "free what you no longer need)")
+    if isinstance(error, OSError) and error.errno in (errno.EACCES, errno.EAGAIN, errno.EPERM) and _from_processes(
+            error):
+        most = f"at most {LIMITS['processes']} processes, " if "processes" in LIMITS else ""
+        return (f" (a graded notebook runs without worker processes: {most}no shared memory; use "
+                "DataLoader(..., num_workers=0), the default, and no multiprocessing)")
+    return ""
+
+
+def _from_processes(error: BaseException) -> bool:
+    """Whether ``error`` was raised while starting a process or a shared semaphore (multiprocessing, os.fork, a
+    Gluon DataLoader's workers)."""
+    traceback = error.__traceback__
+    while traceback is not None:
+        name = traceback.tb_frame.f_code.co_filename.replace("\\", "/")
+        if "/multiprocessing/" in name or name.endswith("gluon/data/dataloader.py") or name.endswith("/subprocess.py"):
+            return True
+        traceback = traceback.tb_next
+    return False

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..options import BY_NAME
-from .limits import BoundedText, TimeLimitExceeded, time_limit
+from .limits import BoundedText, TimeLimitExceeded, limit_hint, time_limit
 
 
 class NotebookError(ValueError):
@@ -248,7 +248,7 @@ def first_line_of(error: BaseException, limit: int = 300) -> str:
         line = line[len(own_type):]
     for sentence in MISLEADING_SENTENCES:
         line = sentence.sub("", line)
-    return cut_at_sentence(without_sandbox_paths(line.strip()), limit)
+    return cut_at_sentence(without_sandbox_paths(line.strip()), limit) + limit_hint(error)
 
 
 #: Sentences of MXNet's messages that tell the student to do the opposite of this unit's fix, or point elsewhere
