@@ -6,7 +6,22 @@ import numpy as np
 from .base import CheckFailed, completed
 from .inputs import sent_of
 
-ACTIVATIONS = {None: lambda z: z, "relu": lambda z: np.maximum(z, 0), "tanh": np.tanh}
+#: What each activation computes, by MXNet's name (None: no activation): the one table of the judge's NumPy models.
+ACTIVATIONS = {
+    None: lambda z: z,
+    "relu": lambda z: np.maximum(z, 0),
+    "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+    "tanh": np.tanh,
+    "softrelu": lambda z: np.logaddexp(0, z),
+    "softsign": lambda z: z / (1 + np.abs(z)),
+}
+#: Their derivatives at the pre-activation, for the judge's backward passes.
+DERIVATIVES = {
+    None: lambda z: np.ones_like(z),
+    "relu": lambda z: (z > 0).astype(np.float64),
+    "sigmoid": lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2,
+    "tanh": lambda z: 1 - np.tanh(z) ** 2,
+}
 
 
 def weight_shapes(in_units: int, hidden, num_outputs: int) -> list[tuple[int, int]]:
@@ -40,10 +55,29 @@ def relative_name(name: str, prefix: str) -> str | None:
 
 def mlp_forward(x: np.ndarray, layers: list[tuple[np.ndarray, np.ndarray]], activations) -> np.ndarray:
     """What Dense layers compute: flatten, then ``act(x @ W.T + b)`` layer by layer."""
-    out = x.reshape(len(x), -1).astype(np.float64)
+    return mlp_trace(x, layers, activations)[0]
+
+
+def mlp_trace(x: np.ndarray, layers, activations) -> tuple[np.ndarray, list, list]:
+    """The forward pass of :func:`mlp_forward` in float64, with each layer's input and pre-activation (what
+    :func:`mlp_backward` needs)."""
+    out, inputs, pre = x.reshape(len(x), -1).astype(np.float64), [], []
     for (weight, bias), activation in zip(layers, activations, strict=False):
-        out = ACTIVATIONS[activation](out @ weight.T.astype(np.float64) + bias)
-    return out
+        inputs.append(out)
+        pre.append(out @ weight.T.astype(np.float64) + bias)
+        out = ACTIVATIONS[activation](pre[-1])
+    return out, inputs, pre
+
+
+def mlp_backward(trace: tuple, layers, activations, upstream: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``(dL/dW, dL/db)`` of each layer, from the forward ``trace`` and ``upstream`` = dL/d(output)."""
+    _, inputs, pre = trace
+    grads, upstream = [], upstream.astype(np.float64)
+    for index in reversed(range(len(layers))):
+        delta = upstream * DERIVATIVES[activations[index]](pre[index])
+        grads.insert(0, (delta.T @ inputs[index], delta.sum(axis=0)))
+        upstream = delta @ layers[index][0].astype(np.float64)
+    return grads
 
 
 def mlp_activations(depth: int) -> list:

@@ -18,6 +18,8 @@ import json
 
 import numpy as np
 
+from .nets import ACTIVATIONS
+
 #: The most nodes a graph may have, and the most elements any value in it may hold: far above what any answer
 #: of the course builds, far below what could slow the judge down.
 MAX_NODES = 500
@@ -110,13 +112,6 @@ def _scalar(function):
     return run
 
 
-ACTIVATIONS = {
-    "relu": lambda x: np.maximum(x, 0),
-    "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
-    "tanh": np.tanh,
-    "softrelu": lambda x: np.logaddexp(0, x),
-    "softsign": lambda x: x / (1 + np.abs(x)),
-}
 
 
 def _activation(attrs, x):

@@ -14,6 +14,7 @@ import numpy as np
 
 from autograder import mnist
 from autograder.checks.base import CheckFailed, expect_implemented, expect_ok
+from autograder.checks.nets import ACTIVATIONS
 from autograder.contract import Status
 
 HYBRID_BLOCK = "mxnet.gluon.block.HybridBlock"
@@ -115,10 +116,6 @@ def batch_pool(x: np.ndarray, size: int, stride: int, mode: str) -> np.ndarray:
     windows = np.stack([x[:, :, i:i + stride * (h - 1) + 1:stride, j:j + stride * (w - 1) + 1:stride]
                         for i in range(size) for j in range(size)])
     return windows.max(axis=0) if mode == "max" else windows.mean(axis=0)
-
-
-ACTIVATIONS = {"sigmoid": lambda z: 1 / (1 + np.exp(-z)), "relu": lambda z: np.maximum(z, 0),
-               None: lambda z: z}
 
 
 def lenet_forward(x: np.ndarray, layers, act: str = "sigmoid", pool: str = "avg", first_padding: int = 2):

@@ -8,6 +8,7 @@ import numpy as np
 from autograder import strategies
 from autograder.checks.base import CheckFailed, check
 from autograder.checks.examples import for_all
+from autograder.checks.nets import DERIVATIVES, mlp_backward, mlp_forward, mlp_trace
 
 from .shared import (
     SEQUENTIAL,
@@ -23,13 +24,6 @@ from .shared import (
 
 EXERCISE = "build_tied_mlp"
 DEFAULT = {"width": 64, "num_outputs": 10}
-ACTIVATIONS = {
-    None: (lambda z: z, lambda z: np.ones_like(z)),
-    "relu": (lambda z: np.maximum(z, 0), lambda z: (z > 0).astype(np.float64)),
-    "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
-    "sigmoid": (lambda z: 1 / (1 + np.exp(-z)), lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2),
-}
-
 
 def tied(subject, width: int = DEFAULT["width"], num_outputs: int = DEFAULT["num_outputs"], rows: int = 16):
     """The probe's reply on the judge's images, values, loss weights and new weight, once the net is four Dense
@@ -86,8 +80,8 @@ def param_shapes(width: int, num_outputs: int) -> list[tuple]:
 def activations_of(data: dict) -> list:
     """The activations the four layers report (the judge recomputes with them; only known ones)."""
     activations = [child["activation"] for child in data["children"] if "units" in child]
-    if any(activation not in ACTIVATIONS for activation in activations):
-        raise CheckFailed(f"activations among {sorted(map(str, ACTIVATIONS))}", f"{activations}", "use relu")
+    if any(activation not in DERIVATIVES for activation in activations):
+        raise CheckFailed(f"activations among {sorted(map(str, DERIVATIVES))}", f"{activations}", "use relu")
     return activations
 
 
@@ -98,32 +92,17 @@ def judge_assigned(data: dict, sent: Sent, what: str) -> None:
                "shared weight and bias once")
 
 
-def forward_pass(x: np.ndarray, layers, activations) -> tuple[np.ndarray, list, list]:
-    """The output, and each layer's input and pre-activation (for the backward pass)."""
-    out, inputs, pre = x.reshape(len(x), -1).astype(np.float64), [], []
-    for (weight, bias), activation in zip(layers, activations, strict=False):
-        inputs.append(out)
-        pre.append(out @ weight.T + bias)
-        out = ACTIVATIONS[activation][0](pre[-1])
-    return out, inputs, pre
-
-
 def weight_gradients(x, layers, activations, loss_weights) -> list[np.ndarray]:
     """d loss / d W of each layer use, for loss = sum(loss_weights * output)."""
-    _, inputs, pre = forward_pass(x, layers, activations)
-    grads, upstream = [], loss_weights.astype(np.float64)
-    for index in reversed(range(len(layers))):
-        delta = upstream * ACTIVATIONS[activations[index]][1](pre[index])
-        grads.insert(0, delta.T @ inputs[index])
-        upstream = delta @ layers[index][0]
-    return grads
+    trace = mlp_trace(x, layers, activations)
+    return [weight for weight, _ in mlp_backward(trace, layers, activations, loss_weights)]
 
 
 def judge_forward(data: dict, sent: Sent, width: int, num_outputs: int) -> None:
     """The output equals relu, relu, relu, then no activation over the judge's images and values."""
     what = f"{data['call']} on {len(sent.x)} images"
     judge_assigned(data, sent, what)
-    expected, _, _ = forward_pass(sent.x, sent.layers(), ["relu", "relu", "relu", None])
+    expected = mlp_forward(sent.x, sent.layers(), ["relu", "relu", "relu", None])
     found = array_of(data, "output", what)
     if found.shape != expected.shape:
         raise CheckFailed(f"an output of shape {expected.shape}", f"shape {found.shape}",
@@ -142,7 +121,7 @@ def judge_tied_output(found: np.ndarray, sent: Sent, activations, what: str, exp
     """``found`` is the tied net's output over the judge's values, the second and third layer computing with one
     weight and bias (``shared_weight`` in place of the judge's first value for it), with the net's own
     activations."""
-    expected, _, _ = forward_pass(sent.x, sent.layers(shared_weight), activations)
+    expected = mlp_forward(sent.x, sent.layers(shared_weight), activations)
     if not close(found, expected):
         raise CheckFailed(expected_text, "an output that differs" if found.shape == expected.shape else
                           f"an output of shape {found.shape}", hint, where=what)

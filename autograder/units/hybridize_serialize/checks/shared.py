@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.checks.base import CheckFailed, expect_ok, recorded_until
-from autograder.checks.nets import mlp_activations, mlp_forward, weight_bias_pairs
+from autograder.checks.nets import mlp_activations, mlp_backward, mlp_trace, weight_bias_pairs
 from autograder.contract import Status
 
 #: Errors whose message names a mistake of this unit: the exercises where it is that mistake, the step it happens in
@@ -111,18 +111,12 @@ def sgd_step(layers, x: np.ndarray, labels: np.ndarray, learning_rate: float, sc
 
     ``scale`` multiplies the summed gradient: what trainer.step(n) does with 1/n.
     """
-    activations = [x.reshape(len(x), -1).astype(np.float64)]
-    for index, (weight, bias) in enumerate(layers):
-        z = activations[-1] @ weight.T.astype(np.float64) + bias
-        activations.append(z if index == len(layers) - 1 else np.maximum(z, 0))
-    losses, grad = softmax_cross_entropy(activations[-1], labels.astype(np.int64))
-    updated = []
-    for index in range(len(layers) - 1, -1, -1):
-        weight, bias = layers[index]
-        grad_weight, grad_bias = grad.T @ activations[index], grad.sum(axis=0)
-        grad = (grad @ weight) * (activations[index] > 0)
-        updated.append((weight - learning_rate * scale * grad_weight, bias - learning_rate * scale * grad_bias))
-    return updated[::-1], losses
+    activations = mlp_activations(len(layers) - 1)
+    trace = mlp_trace(x, layers, activations)
+    losses, grad = softmax_cross_entropy(trace[0], labels.astype(np.int64))
+    grads = mlp_backward(trace, layers, activations, grad)
+    return [(weight - learning_rate * scale * grad_weight, bias - learning_rate * scale * grad_bias)
+            for (weight, bias), (grad_weight, grad_bias) in zip(layers, grads, strict=True)], losses
 
 
 def sgd_epoch(initial: list[dict], x: np.ndarray, labels: np.ndarray, sizes, learning_rate: float,
@@ -143,8 +137,3 @@ def as_states(layers, like: list[dict]) -> list[dict]:
     values = [value for pair in layers for value in pair]
     return [{**state, "value": value} for state, value in zip(like, values, strict=True)]
 
-
-def model_output(states: list[dict], x: np.ndarray) -> np.ndarray:
-    """What the kit's MLP with these parameters gives on ``x``."""
-    layers = weight_bias_pairs(states)
-    return mlp_forward(x, layers, mlp_activations(len(layers) - 1))
