@@ -41,13 +41,14 @@ def grade_submission(submission: Submission, unit, taken: Notebook | Unreadable 
     """
     started = time.monotonic()
     taken = taken if taken is not None else read_submission(submission, unit)
+    graded_for = unit if unit is not None else taken.unit  # the batch's unit (with its hidden checks: --hidden)
     try:
-        graded = grade(taken, _options, worker=_worker)
+        graded = grade(taken, _options, worker=_worker, checks=graded_for.checks if graded_for is not None else None)
         results, notes, status = graded.results, graded.notes, "graded"
     except SandboxLost as error:  # never the student's grade: the batch grades it again (batch/scheduler.py)
-        results, notes, status = all_failed(taken.unit, f"Not graded: {error}."), [str(error)], LOST
+        results, notes, status = all_failed(graded_for, f"Not graded: {error}."), [str(error)], LOST
     except WorkerError as error:
-        results, notes, status = all_failed(taken.unit, f"The grader itself failed: {error}."), [str(error)], "error"
+        results, notes, status = all_failed(graded_for, f"The grader itself failed: {error}."), [str(error)], "error"
     return SubmissionResult(submission.student, submission.where, results, notes, status,
                             _worker.isolation.describe(), round(time.monotonic() - started, 3), taken.sha256).to_dict()
 
