@@ -30,7 +30,8 @@ def in_a_hybrid_net(subject):
     expected = dense - dense.mean()
     outputs = {"imperative": array_of(data, "output", CENTERED),
                "hybridized": array_of(data, "hybrid_output", CENTERED),
-               "graph": graph_output(data, assigned_inputs(data, values, x), "the net Dense(8) -> CenteredLayer()")}
+               "graph": graph_output(data, assigned_inputs(data, values, x), "the net Dense(8) -> CenteredLayer()",
+                                     CENTERED)}
     for how, found in outputs.items():
         if found.shape != (6, 8) or not np.allclose(found, expected, atol=1e-4, rtol=1e-4):
             raise CheckFailed("an output of shape (6, 8) with mean 0, the same hybridized",
