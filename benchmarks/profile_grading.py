@@ -227,7 +227,7 @@ def warm_up(units) -> dict[str, float]:
     from autograder.units import unit
 
     for name in units:
-        unit(name).checks
+        assert unit(name).checks, name  # importing a unit's checks module registers them
     steps["import kit"] = time.perf_counter() - started
     started = time.perf_counter()
     from autograder.mnist import load_mnist
@@ -311,8 +311,8 @@ def batch(unit_name: str, copies: int, jobs: int) -> dict:
                              "--out", str(Path(folder) / "out"), "--jobs", str(jobs), "--quiet"])
         seconds = [json.loads(path.read_text())["extra_data"]["gluon_grader"]["seconds"]
                    for path in sorted((Path(folder) / "out").glob("*/results.json"))]
-    return {"wall": wall, "per": wall * jobs / copies, "judged": statistics.median(seconds) if seconds else float("nan"),
-            "graded": len(seconds)}
+    judged_median = statistics.median(seconds) if seconds else float("nan")
+    return {"wall": wall, "per": wall * jobs / copies, "judged": judged_median, "graded": len(seconds)}
 
 
 def summary(rows: dict[str, Row]) -> Row:
@@ -345,7 +345,7 @@ def stage_table(title: str, figures: dict, floor: float) -> None:
     print(f"\n{title}: {len(rows) - ('(notes)' in rows)} checks, {len(failed)} failed"
           f"{' (' + ', '.join(failed[:3]) + ')' if failed else ''}")
     print(f"  {'stage':<26}{'seconds':>8}{'share':>7}{'/ floor':>9}  detail")
-    for name, seconds, detail in lines + [("total", whole, "")]:
+    for name, seconds, detail in [*lines, ("total", whole, "")]:
         print(f"  {name:<26}{seconds:>8.3f}{seconds / whole:>7.0%}{seconds / floor:>9.2f}  {detail}".rstrip())
 
 
@@ -437,8 +437,8 @@ def main(argv=None) -> int:
               "median seconds in results.json)")
         for name in units:
             result = batch(name, args.copies, args.jobs)
-            print(f"  {name:<22}{result['wall']:>8.2f}{result['per']:>9.2f}{result['judged']:>8.2f}"
-                  f"{'' if result['graded'] == args.copies else '  only %d graded' % result['graded']}")
+            short = "" if result["graded"] == args.copies else f"  only {result['graded']} graded"
+            print(f"  {name:<22}{result['wall']:>8.2f}{result['per']:>9.2f}{result['judged']:>8.2f}{short}")
 
     if args.cprofile:
         cprofiled(unit(args.cprofile))
