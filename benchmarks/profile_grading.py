@@ -309,10 +309,13 @@ def batch(unit_name: str, copies: int, jobs: int) -> dict:
             (submitted / f"student{number:03d}.ipynb").write_bytes(source)
         wall, _ = timed_run([sys.executable, "-m", "autograder", "grade", str(submitted), "--unit", unit_name,
                              "--out", str(Path(folder) / "out"), "--jobs", str(jobs), "--quiet"])
-        seconds = [json.loads(path.read_text())["extra_data"]["gluon_grader"]["seconds"]
-                   for path in sorted((Path(folder) / "out").glob("*/results.json"))]
+        graded = [json.loads(path.read_text())["extra_data"]["gluon_grader"]
+                  for path in sorted((Path(folder) / "out").glob("*/results.json"))]
+        seconds = [one["seconds"] for one in graded]
+        failed = sum(result.get("status") != "passed" for one in graded for result in one["results"])
     judged_median = statistics.median(seconds) if seconds else float("nan")
-    return {"wall": wall, "per": wall * jobs / copies, "judged": judged_median, "graded": len(seconds)}
+    return {"wall": wall, "per": wall * jobs / copies, "judged": judged_median, "graded": len(seconds),
+            "failed": failed}
 
 
 def summary(rows: dict[str, Row]) -> Row:
@@ -419,9 +422,12 @@ def main(argv=None) -> int:
         check_table(figures["rows"], args.top)
 
     if not args.no_sandbox:
+        from autograder.mnist import find_mnist_dir
+        from autograder.options import Options
         from autograder.runner.worker import Worker
 
-        with Worker() as worker:
+        # MNIST's folder resolved as the front ends do (pytest_plugin.run_options): the sandbox mounts only that.
+        with Worker(options=Options().with_mnist_dir(find_mnist_dir())) as worker:
             started = time.perf_counter()
             worker.start()
             start = time.perf_counter() - started
@@ -438,6 +444,7 @@ def main(argv=None) -> int:
         for name in units:
             result = batch(name, args.copies, args.jobs)
             short = "" if result["graded"] == args.copies else f"  only {result['graded']} graded"
+            short += f"  {result['failed']} checks failed on the reference" if result["failed"] else ""
             print(f"  {name:<22}{result['wall']:>8.2f}{result['per']:>9.2f}{result['judged']:>8.2f}{short}")
 
     if args.cprofile:
