@@ -253,11 +253,11 @@ def write_results(graded, unit_name: str) -> float:
 
 
 def judged(subject, checks) -> tuple[object, dict[str, Row]]:
-    """``pipeline.judge`` on ``subject`` with every round trip counted; the graded result and the rows."""
+    """``pipeline.judged`` on ``subject`` with every round trip counted; the graded result and the rows."""
     from autograder import pipeline
 
     RECORDER.rows, RECORDER.current = {}, "(notes)"
-    graded = pipeline.judge(Counted(subject), checks)
+    graded = pipeline.judged(Counted(subject), checks)
     return graded, dict(RECORDER.rows)
 
 
