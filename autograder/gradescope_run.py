@@ -154,7 +154,7 @@ def grade_handed_in(root: Path, unit_name: str | None) -> dict:
     if would_run_as_root():
         return failure_json(AS_ROOT, time.monotonic() - start)
     checks = [*taken.unit.checks, *taken.unit.hidden_checks]
-    with public_mnist(Options().with_mnist_found().mnist_dir) as readable:
+    with public_mnist(Path(Options().with_mnist_found().mnist_dir)) as readable:
         options = Options().with_mnist_dir(readable)
         # Closing the worker kills its sandbox and every process of the student uid, and waits until none is left.
         with Worker(options=options) as worker:
