@@ -6,20 +6,16 @@ Alice hands in the reference through the exchange and gets every point, hidden t
 parameters twice: nbgrader gives each of his test cells what the batch grader gives the same check. Cleo hands in
 the release untouched: 0. The hidden tests are in neither the release nor anyone's feedback.
 """
-import getpass
 import json
-import shutil
 import subprocess
 import sys
 
-import nbformat
 import pytest
-from unit_course import grade_both_ways, hand_in
+from unit_course import graded_course
 
 from autograder.units import unit
 
-from notebooks import ROOT, release_path, source_path, with_answer
-from test_nbgrader import config, environment, nbgrader
+from notebooks import ROOT, release_path, source_path
 
 pytestmark = pytest.mark.nbgrader
 NAME = "custom_layers"
@@ -38,31 +34,7 @@ BOB_LOSES = {"test_count_unique_parameters_tied_net", "test_count_unique_paramet
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory, mnist_dir):
-    base = tmp_path_factory.mktemp("custom-layers-course")
-    home, course, exchange, student = base / "home", base / "course", base / "exchange", base / "student"
-    for folder in (home, course, exchange, student):
-        folder.mkdir()
-    exchange.chmod(0o777)
-    db = base / "gradebook.db"
-    config(course, course, exchange, db)
-    config(student, course, exchange, db)
-    (course / "source" / NAME).mkdir(parents=True)
-    shutil.copy(source_path(NAME), course / "source" / NAME / f"{NAME}.ipynb")
-    env = environment(home)
-
-    nbgrader("generate_assignment", NAME, cwd=course, env=env)
-    nbgrader("release_assignment", NAME, cwd=course, env=env)
-    (student / NAME).mkdir()  # what fetch_assignment would make (kept out: one nbgrader start less)
-    shutil.copy(source_path(NAME), student / NAME / f"{NAME}.ipynb")
-    nbgrader("submit", NAME, cwd=student, env=env)
-    nbgrader("collect", NAME, cwd=course, env=env)
-    (course / "submitted" / getpass.getuser()).rename(course / "submitted" / "alice")
-    reference = nbformat.read(source_path(NAME), as_version=4)
-    hand_in(course, NAME, "bob", with_answer(reference, "count_unique_parameters", BOB_COUNT.lstrip()))
-    hand_in(course, NAME, "cleo", nbformat.read(release_path(NAME), as_version=4))
-
-    graded = grade_both_ways(base, course, db, env, NAME, ("alice", "bob", "cleo"))
-    return {"base": base, "course": course, "env": env, **graded}
+    return graded_course(tmp_path_factory.mktemp("custom-layers-course"), NAME, "count_unique_parameters", BOB_COUNT)
 
 
 def test_alice_gets_every_point_hidden_tests_included(course):
