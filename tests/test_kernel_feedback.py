@@ -89,13 +89,16 @@ def test_a_released_notebook_in_jupyter_shows_passed_lines_and_the_feedback_alon
 def test_without_mnist_the_grader_says_so_once_and_a_cell_run_too_early_asks_for_its_exercise(tmp_path):
     nb = nbformat.v4.new_notebook()
     check = 'from autograder.nbgrader_cells import check\ncheck("{}")'
-    nb.cells = [nbformat.v4.new_code_cell(check.format("build_mlp.sequential_of_dense")),
+    # No MNIST anywhere the kit looks: no variable, an empty home (MXNet's cache), no network to download it, and
+    # no course around the kit (as for a student's installed wheel: this checkout has the course's own default).
+    no_course = "import autograder.mnist\nautograder.mnist.course_dirs = list"
+    nb.cells = [nbformat.v4.new_code_cell(no_course),
+                nbformat.v4.new_code_cell(check.format("build_mlp.sequential_of_dense")),
                 nbformat.v4.new_code_cell(check.format("build_mlp.forward"))]
-    # No MNIST anywhere the kit looks: no variable, an empty home (MXNet's cache), no network to download it.
     env = {key: value for key, value in os.environ.items() if key != "GLUON_GRADER_MNIST"}
     env.update(HOME=str(tmp_path), MXNET_HOME=str(tmp_path / "mxnet"))
     run_in_kernel(nb, tmp_path, env=env)
-    first, second = (shown(cell.outputs) for cell in nb.cells)
+    first, second = (shown(cell.outputs) for cell in nb.cells[1:])
     assert "not about your code" in first and "GLUON_GRADER_MNIST" in first and "MNIST" in first
     assert "MnistNotFound" not in first + second and "raised" not in first + second
     assert "still cannot find the MNIST files" in second and len(second.splitlines()) == 1

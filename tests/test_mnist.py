@@ -229,6 +229,7 @@ def test_verify_rejects_a_fake_file_as_damaged(tmp_path):
 
 
 def test_missing_files_without_download_name_the_files_and_the_env_var(tmp_path, monkeypatch):
+    monkeypatch.setattr(mnist, "course_dirs", list)  # no course around (this checkout has the README's layout)
     empty = tmp_path / "empty"
     empty.mkdir()
     monkeypatch.setenv(mnist.ENV_VAR, str(tmp_path / "nowhere"))
@@ -242,7 +243,8 @@ def test_missing_files_without_download_name_the_files_and_the_env_var(tmp_path,
     assert isinstance(caught.value, FileNotFoundError)
 
 
-def test_missing_files_do_not_create_the_cache_folder_without_download(tmp_path):
+def test_missing_files_do_not_create_the_cache_folder_without_download(tmp_path, monkeypatch):
+    monkeypatch.setattr(mnist, "course_dirs", list)  # no course around (this checkout has the README's layout)
     with pytest.raises(MnistNotFound):
         mnist.find_split("test", tmp_path / "none", download=False)
     assert not mnist.cache_dir().exists()
