@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 HAS_BWRAP = shutil.which("bwrap") is not None
 needs_bwrap = pytest.mark.skipif(not HAS_BWRAP, reason="only the bubblewrap sandbox can defend this")
 HONEST = {"honest-reference-1": REFERENCE, "honest-reference-2": REFERENCE, "honest-stub": RELEASE}
-CLASS_FILES = {"grades.csv", "junit.xml", "report.html"}
+CLASS_FILES = {"grades.csv", "junit.xml", "report.html", "similarity.csv"}
 STUDENT_FILES = {"results.json", "feedback.md"}
 SNAPSHOT_SKIP = {".git", ".venv", "__pycache__", ".ruff_cache", ".pytest_cache", ".hypothesis"}
 #: Seconds to wait after the batch before looking for leftovers: their planting loops run every second.

@@ -44,7 +44,7 @@ def test_check_result_passed_and_to_dict():
     passed, failed = result("a.b", 1, 1), result("a.c", 0, 1, "why")
     assert passed.passed and not failed.passed
     assert failed.to_dict() == {"check_id": "a.c", "exercise": "a", "title": "title of a.c", "score": 0,
-                                "max_score": 1, "status": "failed", "feedback": "why"}
+                                "max_score": 1, "status": "failed", "feedback": "why", "seconds": 0.0}
     assert CheckResult("x.y", "x", "t", 0.0, 1.0, "failed").feedback == ""
 
 
